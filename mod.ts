@@ -1,0 +1,23 @@
+/**
+ * tsbpf: Linux eBPF from TypeScript on Deno, Bun and Node.
+ *
+ * The kernel's constants and enums, BPF instructions, the bpf() attr layouts and a wrapper for
+ * every bpf() command with errors mapped from errno. The FFI backend for the current runtime is
+ * picked on first use; `setBackend()` replaces it.
+ *
+ * ```ts
+ * import { Insn, MapType, mapCreate, ProgType, progLoad } from "./mod.ts";
+ * const map = mapCreate(MapType.hash, 4, 4, 32);
+ * const prog = progLoad(ProgType.socket_filter, [Insn.mov("r0", 0), Insn.exit()], { license: "GPL" });
+ * ```
+ * @module
+ */
+import "./runtimes/auto.ts";
+
+export * from "./src/constants/enums.gen.ts";
+export * from "./src/constants/flags.gen.ts";
+export * from "./src/constants/errno.gen.ts";
+export * from "./src/errors.ts";
+export * from "./src/asm/mod.ts";
+export * from "./src/sys/mod.ts";
+export * from "./src/cmd/mod.ts";

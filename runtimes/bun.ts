@@ -1,0 +1,56 @@
+/**
+ * Bun adapter: `bun:ffi` over libc, loaded synchronously through `process.getBuiltinModule` so
+ * this file can be imported (and ignored) by the other runtimes.
+ * @module
+ */
+import type { Backend } from "../src/sys/backend.ts";
+import { syscallNumbers } from "../src/sys/nr.ts";
+
+interface BunFfi {
+  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): {
+    symbols: Record<string, (...args: unknown[]) => unknown>;
+  };
+  ptr(buf: Uint8Array): number;
+  toArrayBuffer(ptr: number, offset: number, len: number): ArrayBuffer;
+}
+
+/** True when running under Bun. */
+export function isBun(): boolean {
+  return typeof (globalThis as { Bun?: unknown }).Bun === "object";
+}
+
+/** Builds the Bun backend over libc.so.6. */
+export function bunBackend(libc = "libc.so.6"): Backend {
+  const proc = (globalThis as unknown as { process: { arch: string; getBuiltinModule(id: string): unknown } }).process;
+  const ffi = proc.getBuiltinModule("bun:ffi") as BunFfi;
+  const arch = proc.arch === "x64" ? "x86_64" : proc.arch === "arm64" ? "aarch64" : proc.arch;
+  const nr = syscallNumbers(arch);
+  const lib = ffi.dlopen(libc, {
+    syscall: { args: ["i64", "i32", "ptr", "u32"], returns: "i32" },
+    syscall6: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64_fast" },
+    __errno_location: { args: [], returns: "ptr" },
+  });
+  const sys = lib.symbols.syscall as (nr: number, cmd: number, attr: number, size: number) => number;
+  const sys6 = lib.symbols.syscall6 as (...args: number[]) => number | bigint;
+  const errno = new Int32Array(ffi.toArrayBuffer((lib.symbols.__errno_location as () => number)(), 0, 4));
+  const SYS_BPF = nr.bpf;
+  return {
+    name: "bun",
+    arch,
+    bpf(cmd: number, _attr: Uint8Array, addr: number, size: number): number {
+      const rc = sys(SYS_BPF, cmd, addr, size);
+      return rc < 0 ? -errno[0] : rc;
+    },
+    syscall(n: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
+      const rc = Number(sys6(n, a0, a1, a2, a3, a4, a5));
+      return rc === -1 ? -errno[0] : rc;
+    },
+    address(buf: Uint8Array): number {
+      void buf.buffer;
+      return ffi.ptr(buf);
+    },
+    read(addr: number, len: number): Uint8Array {
+      return new Uint8Array(ffi.toArrayBuffer(addr, 0, len)).slice();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Node adapter: koffi (an optional dependency with prebuilt binaries) over libc. Node before 26
+ * has no built-in FFI. koffi is required lazily so the other runtimes never load it.
+ * @module
+ */
+import type { Backend } from "../src/sys/backend.ts";
+import { syscallNumbers } from "../src/sys/nr.ts";
+
+interface Koffi {
+  load(path: string): { func(decl: string): (...args: unknown[]) => unknown };
+  address(buf: Uint8Array): bigint | number;
+  errno(): number;
+  view(ptr: unknown, len: number): ArrayBuffer;
+  decode(ptr: unknown, type: string, len?: number): unknown;
+}
+
+interface NodeProcess {
+  arch: string;
+  getBuiltinModule(id: string): unknown;
+}
+
+/** Loads koffi from this package's dependencies; a clear error if it is not installed. */
+function loadKoffi(): Koffi {
+  const proc = (globalThis as unknown as { process: NodeProcess }).process;
+  const mod = proc.getBuiltinModule("module") as { createRequire(url: string): (id: string) => unknown };
+  try {
+    return mod.createRequire((import.meta as { url: string }).url)("koffi") as Koffi;
+  } catch (e) {
+    throw new Error(`tsbpf: Node needs the 'koffi' package for FFI (npm install koffi): ${(e as Error).message}`);
+  }
+}
+
+/** Builds the Node backend over libc.so.6 with koffi. */
+export function nodeBackend(libc = "libc.so.6"): Backend {
+  const koffi = loadKoffi();
+  const proc = (globalThis as unknown as { process: NodeProcess }).process;
+  const arch = proc.arch === "x64" ? "x86_64" : proc.arch === "arm64" ? "aarch64" : proc.arch;
+  const nr = syscallNumbers(arch);
+  const lib = koffi.load(libc);
+  // The attr goes in as an integer address: koffi converts a number faster than a typed array.
+  const sys = lib.func("int syscall(long, long, intptr_t, uint32_t)") as (
+    nr: number, cmd: number, attr: number, size: number,
+  ) => number;
+  const sys6 = lib.func("long syscall(long, long, long, long, long, long, long)") as (...a: number[]) => number;
+  const SYS_BPF = nr.bpf;
+  return {
+    name: "node",
+    arch,
+    bpf(cmd: number, _attr: Uint8Array, addr: number, size: number): number {
+      const rc = sys(SYS_BPF, cmd, addr, size);
+      return rc < 0 ? -koffi.errno() : rc;
+    },
+    syscall(n: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): number {
+      const rc = Number(sys6(n, a0, a1, a2, a3, a4, a5));
+      return rc === -1 ? -koffi.errno() : rc;
+    },
+    address(buf: Uint8Array): number {
+      void buf.buffer;
+      return Number(koffi.address(buf));
+    },
+    read(addr: number, len: number): Uint8Array {
+      return new Uint8Array(koffi.view(addr, len)).slice();
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The one seam between the pure core and a runtime's FFI. Each runtime adapter in `runtimes/`
+ * implements it over libc's `syscall()`; tests and users may install their own with `setBackend()`.
+ * @module
+ */
+
+/** What the core needs from a runtime: libc's `syscall()` and the address of a buffer. */
+export interface Backend {
+  /** Runtime name, for messages: `"deno"`, `"bun"`, `"node"` or a custom name. */
+  readonly name: string;
+  /** CPU architecture as the kernel names it: `"x86_64"` or `"aarch64"`. */
+  readonly arch: string;
+  /**
+   * `syscall(SYS_bpf, cmd, attr, size)`: the result, or `-errno` on failure. `addr` is
+   * `address(attr)`, computed once by the caller, for backends that pass a number faster than a buffer.
+   */
+  bpf(cmd: number, attr: Uint8Array, addr: number, size: number): number;
+  /** Any syscall with up to six integer arguments (pointers as addresses): the result, or `-errno`. */
+  syscall(nr: number, a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
+  /**
+   * Address of `buf[0]`. The buffer's memory must stay put afterwards (adapters force V8's small
+   * on-heap arrays out of the moving heap first); the caller keeps `buf` alive while the kernel uses it.
+   */
+  address(buf: Uint8Array): number;
+  /** A copy of `len` bytes at a native address (memory the kernel mapped for us, e.g. mmap). */
+  read?(addr: number, len: number): Uint8Array;
+}
+
+let current: Backend | undefined;
+let factory: (() => Backend) | undefined;
+
+/** Installs `b` as the backend every call goes through from now on (a fake for tests, or another FFI). */
+export function setBackend(b: Backend): void {
+  current = b;
+}
+
+/** Registers how to build the default backend on first use; `runtimes/auto.ts` calls this. */
+export function setBackendFactory(f: () => Backend): void {
+  factory = f;
+}
+
+/** The backend in use, built by the registered factory on first call. */
+export function getBackend(): Backend {
+  if (current !== undefined) return current;
+  if (factory === undefined) {
+    throw new Error(
+      "tsbpf: no FFI backend. Import the package entry (mod.ts), which picks Deno, Bun or Node, or call setBackend().",
+    );
+  }
+  current = factory();
+  return current;
+}
+
+/** The backend if one is in use already, without building one. */
+export function peekBackend(): Backend | undefined {
+  return current;
+}

@@ -1,0 +1,10 @@
+/**
+ * The syscall layer: the backend seam, attr buffers, generated layouts, the raw bpf() call.
+ * @module
+ */
+export { type Backend, getBackend, peekBackend, setBackend, setBackendFactory } from "./backend.ts";
+export { Attr, cString } from "./attr.ts";
+export { bpfCall, bpfRaw, cmdName } from "./bpf.ts";
+export type { Field, FieldType, Layout } from "./layout.ts";
+export * from "./layout.gen.ts";
+export { type SyscallNumbers, syscallNumbers } from "./nr.ts";

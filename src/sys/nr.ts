@@ -1,0 +1,54 @@
+/**
+ * Linux syscall numbers the library uses, per architecture (arch/x86/entry/syscalls/syscall_64.tbl,
+ * include/uapi/asm-generic/unistd.h for aarch64).
+ * @module
+ */
+
+/** Syscall numbers by name for one architecture. */
+export interface SyscallNumbers {
+  readonly bpf: number;
+  readonly close: number;
+  readonly getpid: number;
+  readonly prlimit64: number;
+  readonly mount: number;
+  readonly umount2: number;
+  readonly perf_event_open: number;
+  readonly ioctl: number;
+  readonly mmap: number;
+  readonly munmap: number;
+  readonly openat: number;
+  readonly read: number;
+  readonly write: number;
+  readonly epoll_create1: number;
+  readonly epoll_ctl: number;
+  readonly epoll_pwait: number;
+  readonly socket: number;
+  readonly setsockopt: number;
+  readonly sendto: number;
+  readonly bind: number;
+  readonly getsockname: number;
+  readonly recvfrom: number;
+  readonly fcntl: number;
+  readonly dup3: number;
+}
+
+const x86_64: SyscallNumbers = {
+  bpf: 321, close: 3, getpid: 39, prlimit64: 302, mount: 165, umount2: 166, perf_event_open: 298,
+  ioctl: 16, mmap: 9, munmap: 11, openat: 257, read: 0, write: 1, epoll_create1: 291, epoll_ctl: 233,
+  epoll_pwait: 281, socket: 41, setsockopt: 54, sendto: 44, bind: 49, getsockname: 51, recvfrom: 45,
+  fcntl: 72, dup3: 292,
+};
+
+const aarch64: SyscallNumbers = {
+  bpf: 280, close: 57, getpid: 172, prlimit64: 261, mount: 40, umount2: 39, perf_event_open: 241,
+  ioctl: 29, mmap: 222, munmap: 215, openat: 56, read: 63, write: 64, epoll_create1: 20, epoll_ctl: 21,
+  epoll_pwait: 22, socket: 198, setsockopt: 208, sendto: 206, bind: 200, getsockname: 204, recvfrom: 207,
+  fcntl: 25, dup3: 24,
+};
+
+/** The syscall table for `arch` (`"x86_64"` or `"aarch64"`); throws for others. */
+export function syscallNumbers(arch: string): SyscallNumbers {
+  if (arch === "x86_64") return x86_64;
+  if (arch === "aarch64") return aarch64;
+  throw new Error(`tsbpf: unsupported architecture ${arch}; x86_64 and aarch64 are supported`);
+}

@@ -1,0 +1,29 @@
+/**
+ * Fails a test file that leaves a bpf fd (map, prog, link, BTF) open: every fd must have an owner
+ * that closes it. Runs in the process that runs the file's tests, on all three runtimes.
+ */
+import { readdirSync, readlinkSync } from "node:fs";
+import { afterAll, beforeAll, expect } from "vitest";
+
+/** Open fds of this process that point at bpf objects, as "fd -> anon_inode:bpf-map". */
+export function bpfFds(): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (/^anon_inode:(bpf|btf)/.test(target)) out.push(`${fd} -> ${target}`);
+    } catch {
+      // the fd used by readdir itself is gone by now
+    }
+  }
+  return out.sort();
+}
+
+let before: string[] = [];
+beforeAll(() => {
+  before = bpfFds();
+});
+afterAll(() => {
+  const leaked = bpfFds().filter((f) => !before.includes(f));
+  expect(leaked, "bpf fds left open by this file").toEqual([]);
+});

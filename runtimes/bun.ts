@@ -27,11 +27,14 @@ export function bunBackend(libc = "libc.so.6"): Backend {
   const nr = syscallNumbers(arch);
   const lib = ffi.dlopen(libc, {
     syscall: { args: ["i64", "i32", "ptr", "u32"], returns: "i32" },
-    syscall6: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64_fast" },
     __errno_location: { args: [], returns: "ptr" },
   });
+  // A second handle: bun:ffi binds one signature per symbol name.
+  const lib6 = ffi.dlopen(libc, {
+    syscall: { args: ["i64", "i64", "i64", "i64", "i64", "i64", "i64"], returns: "i64_fast" },
+  });
   const sys = lib.symbols.syscall as (nr: number, cmd: number, attr: number, size: number) => number;
-  const sys6 = lib.symbols.syscall6 as (...args: number[]) => number | bigint;
+  const sys6 = lib6.symbols.syscall as (...args: number[]) => number | bigint;
   const errno = new Int32Array(ffi.toArrayBuffer((lib.symbols.__errno_location as () => number)(), 0, 4));
   const SYS_BPF = nr.bpf;
   return {

@@ -195,7 +195,7 @@ const NAMED_ENUMS = [
   ["bpf_attach_type", "AttachType", "Attach types (enum bpf_attach_type)."],
   ["bpf_link_type", "LinkType", "Link types (enum bpf_link_type)."],
   ["bpf_perf_event_type", "PerfEventType", "Perf event link kinds (enum bpf_perf_event_type)."],
-  ["bpf_stats_type", "StatsType", "BPF_ENABLE_STATS types (enum bpf_stats_type)."],
+  ["bpf_stats_type", "StatsType", "BPF_ENABLE_STATS types (enum bpf_stats_type).", "BPF_STATS_"],
   ["bpf_task_fd_type", "TaskFdType", "BPF_TASK_FD_QUERY fd types (enum bpf_task_fd_type)."],
   ["bpf_cgroup_iter_order", "CgroupIterOrder", "cgroup iterator walk orders (enum bpf_cgroup_iter_order)."],
   ["bpf_stack_build_id_status", "StackBuildIdStatus", "Build-id stack entry status (enum bpf_stack_build_id_status)."],
@@ -206,15 +206,16 @@ const NAMED_ENUMS = [
   ["xdp_action", "XdpAction", "XDP verdicts (enum xdp_action)."],
   ["sk_action", "SkAction", "Socket verdicts (enum sk_action)."],
   ["tcx_action_base", "TcxAction", "tcx verdicts (enum tcx_action_base)."],
-  ["bpf_check_mtu_flags", "CheckMtuFlags", "bpf_check_mtu flags (enum bpf_check_mtu_flags)."],
+  ["bpf_check_mtu_flags", "CheckMtuFlags", "bpf_check_mtu flags (enum bpf_check_mtu_flags).", "BPF_MTU_CHK_"],
   ["bpf_check_mtu_ret", "CheckMtuRet", "bpf_check_mtu results (enum bpf_check_mtu_ret)."],
   ["bpf_core_relo_kind", "CoreReloKind", "CO-RE relocation kinds (enum bpf_core_relo_kind)."],
-  ["bpf_cond_pseudo_jmp", "CondPseudoJmp", "Conditional pseudo jumps (enum bpf_cond_pseudo_jmp)."],
-  ["bpf_addr_space_cast", "AddrSpaceCast", "addr_space_cast kinds (enum bpf_addr_space_cast)."],
+  ["bpf_cond_pseudo_jmp", "CondPseudoJmp", "Conditional pseudo jumps (enum bpf_cond_pseudo_jmp).", "BPF_"],
+  ["bpf_addr_space_cast", "AddrSpaceCast", "addr_space_cast kinds (enum bpf_addr_space_cast).", "BPF_"],
 ];
 
 let enumsTs = HEADER;
-for (const [c, ts, doc] of NAMED_ENUMS) enumsTs += "\n" + constObject(ts, doc, named(c), commonPrefix(named(c).filter((m) => !m.name.startsWith("__")).map((m) => m.name)));
+// The prefix is the members' common one, unless given (a one-member enum has no telling prefix).
+for (const [c, ts, doc, prefix] of NAMED_ENUMS) enumsTs += "\n" + constObject(ts, doc, named(c), prefix ?? commonPrefix(named(c).filter((m) => !m.name.startsWith("__")).map((m) => m.name)));
 // Helper ids come from enum bpf_func_id (BPF_FUNC_<name>), expanded from ___BPF_FUNC_MAPPER.
 enumsTs += "\n" + constObject("Helper", "Helper function ids callable from programs (enum bpf_func_id).", named("bpf_func_id"), "BPF_FUNC_");
 const btfKinds = btfEnums.find((e) => e.members.some((m) => m.name === "BTF_KIND_INT"));

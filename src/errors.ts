@@ -26,8 +26,11 @@ export type ErrorKind =
   | "ArgumentTooBig" | "NoDevice" | "ProcessNotFound" | "ProcessFdQuotaExceeded" | "SystemFdQuotaExceeded"
   | "OutOfRange" | "Interrupted" | "NameTooLong" | "NotDir" | "ReadOnlyFileSystem" | "Unexpected";
 
+// EPERM on an element write is usually a frozen or read-only map, not missing privileges.
+const ELEM_WRITE = new Set(["map_update_elem", "map_delete_elem", "map_lookup_and_delete_elem", "map_update_batch", "map_delete_batch", "map_lookup_and_delete_batch", "map_freeze"]);
+
 const DEFAULT_KINDS: Readonly<Record<number, ErrorKind>> = {
-  [Errno.EPERM]: "AccessDenied", [Errno.EACCES]: "PermissionDenied", [Errno.EBADF]: "BadFd", [Errno.ENOENT]: "NotFound",
+  [Errno.EPERM]: "AccessDenied", [Errno.EACCES]: "PermissionDenied", [Errno.EBADF]: "BadFd", [Errno.EBADFD]: "BadFd", [Errno.ENOENT]: "NotFound",
   [Errno.ENOMEM]: "SystemResources", [Errno.E2BIG]: "ArgumentTooBig", [Errno.EINVAL]: "InvalidArgument",
   [Errno.EEXIST]: "AlreadyExists", [Errno.EBUSY]: "Busy", [Errno.EAGAIN]: "WouldBlock", [Errno.ENOSPC]: "NoSpaceLeft",
   [Errno.EFAULT]: "BadAddress", [Errno.EOPNOTSUPP]: "NotSupported", [ENOTSUPP]: "NotSupported",
@@ -53,8 +56,9 @@ export function errorKind(cmd: string, errno: number): ErrorKind {
   return CMD_KINDS[cmd]?.[errno] ?? DEFAULT_KINDS[errno] ?? "Unexpected";
 }
 
-const TEXT: Readonly<Partial<Record<ErrorKind, string>>> = {
+const TEXT: Readonly<Partial<Record<ErrorKind | "FrozenOrReadOnly", string>>> = {
   AccessDenied: "operation not permitted: bpf() needs root, or CAP_BPF (plus CAP_PERFMON or CAP_NET_ADMIN for tracing and networking programs); on kernels before 5.11 a low RLIMIT_MEMLOCK gives this error too",
+  FrozenOrReadOnly: "operation not permitted: the map is frozen or read-only from user space, or the process lacks CAP_BPF",
   PermissionDenied: "permission denied",
   BadFd: "bad file descriptor: not open, or not the kind of bpf object this command takes",
   NotFound: "no such element or object",
@@ -102,7 +106,7 @@ export class BpfError extends Error {
   constructor(cmd: string, errno: number, detail: BpfErrorDetail = {}) {
     const code = errnoName(errno);
     const kind = detail.kind ?? errorKind(cmd, errno);
-    const what = TEXT[kind] ?? "failed";
+    const what = (kind === "AccessDenied" && ELEM_WRITE.has(cmd) ? TEXT.FrozenOrReadOnly : TEXT[kind]) ?? "failed";
     super(`bpf(${cmd}): ${code} (${kind}): ${what}${detail.context ? ` [${detail.context}]` : ""}`);
     this.name = "BpfError";
     this.errno = errno;

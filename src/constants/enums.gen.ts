@@ -235,7 +235,7 @@ export type PerfEventType = (typeof PerfEventType)[keyof typeof PerfEventType];
 
 /** BPF_ENABLE_STATS types (enum bpf_stats_type). */
 export const StatsType = {
-  time: 0, // BPF_STATS_RUN_TIME
+  run_time: 0, // BPF_STATS_RUN_TIME
 } as const;
 /** A value of {@link StatsType}. */
 export type StatsType = (typeof StatsType)[keyof typeof StatsType];
@@ -375,14 +375,14 @@ export type CoreReloKind = (typeof CoreReloKind)[keyof typeof CoreReloKind];
 
 /** Conditional pseudo jumps (enum bpf_cond_pseudo_jmp). */
 export const CondPseudoJmp = {
-  goto: 0, // BPF_MAY_GOTO
+  may_goto: 0, // BPF_MAY_GOTO
 } as const;
 /** A value of {@link CondPseudoJmp}. */
 export type CondPseudoJmp = (typeof CondPseudoJmp)[keyof typeof CondPseudoJmp];
 
 /** addr_space_cast kinds (enum bpf_addr_space_cast). */
 export const AddrSpaceCast = {
-  cast: 1, // BPF_ADDR_SPACE_CAST
+  addr_space_cast: 1, // BPF_ADDR_SPACE_CAST
 } as const;
 /** A value of {@link AddrSpaceCast}. */
 export type AddrSpaceCast = (typeof AddrSpaceCast)[keyof typeof AddrSpaceCast];

@@ -17,7 +17,7 @@ export class Attr {
   readonly dv: DataView;
   #addr = 0;
   #addrOf: Backend | undefined;
-  #keep: Uint8Array[] = [];
+  #keep: unknown[] = [];
 
   /** A zeroed attr of `capacity` bytes (large enough for any command of the newest UAPI by default). */
   constructor(capacity = 256) {
@@ -68,6 +68,12 @@ export class Attr {
     if (buf == null || buf.length === 0) return this.u64(off, 0);
     this.#keep.push(buf);
     return this.u64(off, getBackend().address(buf));
+  }
+
+  /** Keeps `x` (memory some written pointer refers to indirectly) alive until `release()`. */
+  hold(x: unknown): this {
+    this.#keep.push(x);
+    return this;
   }
 
   /** Writes a NUL-padded char array field of `len` bytes; throws if `s` does not fit with its NUL. */

@@ -55,3 +55,17 @@ export function getBackend(): Backend {
 export function peekBackend(): Backend | undefined {
   return current;
 }
+
+const kept: unknown[] = [undefined, undefined, undefined];
+
+/**
+ * Call after a syscall that was given the addresses of `a`, `b`, `c`: the stores make them live
+ * until then, so the GC cannot free memory the kernel was reading or writing during the call.
+ * They stay referenced until the next keepAlive().
+ */
+export function keepAlive(a: unknown, b?: unknown, c?: unknown): void {
+  kept[0] = a;
+  kept[1] = b;
+  kept[2] = c;
+}
+

@@ -8,3 +8,7 @@ export { bpfCall, bpfRaw, cmdName } from "./bpf.ts";
 export type { Field, FieldType, Layout } from "./layout.ts";
 export * from "./layout.gen.ts";
 export { type SyscallNumbers, syscallNumbers } from "./nr.ts";
+export { keepAlive } from "./backend.ts";
+export { decodeStruct, type FieldValue, readField } from "./decode.ts";
+export { parseCpuList, possibleCpus } from "./cpus.ts";
+export { fdTarget, readTextFile, sysClose } from "./syscalls.ts";

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Runs examples/<name>.ts on Node (through tsx), Bun and Deno, one after another.
+//   node scripts/example.mjs hello
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (n) => join(root, "node_modules", ".bin", n);
+const file = join(root, "examples", `${process.argv[2] ?? "hello"}.ts`);
+let failed = 0;
+for (const [cmd, args] of [[bin("tsx"), [file]], [bin("bun"), [file]], [bin("deno"), ["run", "-A", file]]]) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,83 @@
+/**
+ * The remaining commands: BPF_TASK_FD_QUERY, BPF_ENABLE_STATS, BPF_TOKEN_CREATE,
+ * BPF_PROG_STREAM_READ_BY_FD and BPF_PROG_ASSOC_STRUCT_OPS.
+ * @module
+ */
+import { Cmd } from "../constants/enums.gen.ts";
+import { Attr } from "../sys/attr.ts";
+import { bpfCall } from "../sys/bpf.ts";
+import {
+  EnableStatsAttr, ProgAssocStructOpsAttr, ProgStreamReadAttr, TaskFdQueryAttr, TokenCreateAttr,
+} from "../sys/layout.gen.ts";
+import { cStringAt } from "../util/text.ts";
+import { checkFd, u32Arg } from "./args.ts";
+
+/** What BPF_TASK_FD_QUERY says about a perf event or raw tracepoint fd of a task. */
+export interface TaskFdQueryResult {
+  /** Id of the attached program. */
+  progId: number;
+  /** TaskFdType: raw_tracepoint, tracepoint, kprobe, kretprobe, uprobe, uretprobe. */
+  fdType: number;
+  /** The tracepoint name, kprobe symbol or uprobe file name. */
+  name: string;
+  /** Probe offset (kprobe/uprobe). */
+  probeOffset: bigint;
+  /** Probe address (kprobe). */
+  probeAddr: bigint;
+}
+
+const attr = new Attr(256);
+
+/** BPF_TASK_FD_QUERY: what BPF program is attached through `fd` of process `pid`. */
+export function taskFdQuery(pid: number, fd: number, flags = 0): TaskFdQueryResult {
+  const F = TaskFdQueryAttr.fields;
+  const buf = new Uint8Array(new ArrayBuffer(4096));
+  attr.zero(TaskFdQueryAttr.size)
+    .u32(F.pid.off, u32Arg(pid, "pid"))
+    .u32(F.fd.off, checkFd(fd))
+    .u32(F.flags.off, u32Arg(flags, "flags"))
+    .u32(F.buf_len.off, buf.length)
+    .ptr(F.buf.off, buf);
+  bpfCall(Cmd.task_fd_query, attr, TaskFdQueryAttr.size, { context: `pid ${pid} fd ${fd}` });
+  return {
+    progId: attr.getU32(F.prog_id.off),
+    fdType: attr.getU32(F.fd_type.off),
+    name: cStringAt(buf, 0, Math.min(attr.getU32(F.buf_len.off) + 1, buf.length)),
+    probeOffset: attr.getBigU64(F.probe_offset.off),
+    probeAddr: attr.getBigU64(F.probe_addr.off),
+  };
+}
+
+/** BPF_ENABLE_STATS: turns on run_time_ns/run_cnt accounting (StatsType.run_time) while the returned fd is open. */
+export function enableStats(type: number): number {
+  attr.zero(EnableStatsAttr.size).u32(EnableStatsAttr.fields.type.off, u32Arg(type, "stats type"));
+  return bpfCall(Cmd.enable_stats, attr, EnableStatsAttr.size);
+}
+
+/** BPF_TOKEN_CREATE: a BPF token from a bpffs mounted with delegation options. */
+export function tokenCreate(bpffsFd: number, flags = 0): number {
+  const F = TokenCreateAttr.fields;
+  attr.zero(TokenCreateAttr.size).u32(F.bpffs_fd.off, checkFd(bpffsFd, "bpffs fd")).u32(F.flags.off, u32Arg(flags, "flags"));
+  return bpfCall(Cmd.token_create, attr, TokenCreateAttr.size);
+}
+
+/** BPF_PROG_STREAM_READ_BY_FD: reads a program's stdout (1) or stderr (2) stream into `buf`; bytes read. */
+export function progStreamReadByFd(progFd: number, streamId: number, buf: Uint8Array): number {
+  const F = ProgStreamReadAttr.fields;
+  attr.zero(ProgStreamReadAttr.size)
+    .ptr(F.stream_buf.off, buf)
+    .u32(F.stream_buf_len.off, buf.length)
+    .u32(F.stream_id.off, u32Arg(streamId, "stream id"))
+    .u32(F.prog_fd.off, checkFd(progFd, "program fd"));
+  return bpfCall(Cmd.prog_stream_read_by_fd, attr, ProgStreamReadAttr.size);
+}
+
+/** BPF_PROG_ASSOC_STRUCT_OPS: associates a program with a struct_ops map. */
+export function progAssocStructOps(progFd: number, mapFd: number, flags = 0): void {
+  const F = ProgAssocStructOpsAttr.fields;
+  attr.zero(ProgAssocStructOpsAttr.size)
+    .u32(F.map_fd.off, checkFd(mapFd, "map fd"))
+    .u32(F.prog_fd.off, checkFd(progFd, "program fd"))
+    .u32(F.flags.off, u32Arg(flags, "flags"));
+  bpfCall(Cmd.prog_assoc_struct_ops, attr, ProgAssocStructOpsAttr.size);
+}

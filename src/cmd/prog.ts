@@ -1,0 +1,285 @@
+/**
+ * Program commands: BPF_PROG_LOAD, BPF_PROG_TEST_RUN, BPF_PROG_ATTACH/DETACH, BPF_PROG_QUERY,
+ * BPF_PROG_BIND_MAP.
+ * @module
+ */
+import { Cmd } from "../constants/enums.gen.ts";
+import { Errno } from "../constants/errno.gen.ts";
+import { encode, type RawInsn } from "../asm/encode.ts";
+import { BpfError } from "../errors.ts";
+import { Attr, cString } from "../sys/attr.ts";
+import { bpfCall, bpfRaw } from "../sys/bpf.ts";
+import { ProgAttachAttr, ProgBindMapAttr, ProgLoadAttr, QueryAttr, TestRunAttr } from "../sys/layout.gen.ts";
+import { cStringAt } from "../util/text.ts";
+import { checkFd, checkName, u32Arg } from "./args.ts";
+
+/** A verifier log request: the level (1 basic, 2 verbose, 4 stats) and the buffer the kernel fills. */
+export interface LogOptions {
+  /** log_level. */
+  level: number;
+  /** The buffer; its text is in the BpfError's `log` on failure and stays here on success. */
+  buf: Uint8Array;
+}
+
+/** BTF func_info or line_info records for BPF_PROG_LOAD. */
+export interface BtfExtInfo {
+  /** Size of one record. */
+  recSize: number;
+  /** The records, back to back. */
+  data: Uint8Array;
+  /** Number of records. */
+  count: number;
+}
+
+/** Optional attributes of BPF_PROG_LOAD. */
+export interface ProgLoadOptions {
+  /** License string; "GPL" unless given (GPL-only helpers need a GPL-compatible license). */
+  license?: string;
+  /** Verifier log: level and buffer. */
+  log?: LogOptions;
+  /** kern_version (checked by kprobe programs on kernels before 5.0). */
+  kernVersion?: number;
+  /** prog_flags: ProgLoadFlags values or'ed together. */
+  flags?: number;
+  /** Object name, up to 15 characters of [A-Za-z0-9_.]. */
+  name?: string;
+  /** expected_attach_type (AttachType), needed by some program types at load time. */
+  expectedAttachType?: number;
+  /** Network device to offload to. */
+  ifindex?: number;
+  /** BTF object fd with the program's types. */
+  progBtfFd?: number;
+  /** func_info records. */
+  funcInfo?: BtfExtInfo;
+  /** line_info records. */
+  lineInfo?: BtfExtInfo;
+  /** attach_btf_id: the kernel (or module, or program) BTF id to attach to. */
+  attachBtfId?: number;
+  /** attach_btf_obj_fd: module BTF fd for attachBtfId. */
+  attachBtfObjFd?: number;
+  /** attach_prog_fd: the program to attach to (freplace, fentry on a program). */
+  attachProgFd?: number;
+  /** fd_array: map and BTF fds the program refers to by index. */
+  fdArray?: readonly number[];
+  /** CO-RE relocation records (struct bpf_core_relo). */
+  coreRelos?: BtfExtInfo;
+  /** BPF token fd (with ProgLoadFlags.token_fd). */
+  tokenFd?: number;
+}
+
+const load = new Attr(ProgLoadAttr.size);
+
+/** Instructions as the bytes BPF_PROG_LOAD takes: Insn objects are encoded, bytes are checked. */
+export function insnBytes(insns: readonly RawInsn[] | Uint8Array): Uint8Array {
+  if (insns instanceof Uint8Array) {
+    if (insns.length === 0 || insns.length % 8 !== 0) throw new RangeError(`program bytes must be a non-zero multiple of 8, got ${insns.length}`);
+    return insns;
+  }
+  if (insns.length === 0) throw new RangeError("a program needs at least one instruction");
+  return encode(insns, "little");
+}
+
+function i32Array(fds: readonly number[]): Uint8Array {
+  const out = new Uint8Array(new ArrayBuffer(fds.length * 4));
+  const dv = new DataView(out.buffer);
+  fds.forEach((fd, i) => dv.setInt32(i * 4, checkFd(fd, "fd_array entry"), true));
+  return out;
+}
+
+/**
+ * BPF_PROG_LOAD: verifies and loads a program, returning its fd. Throws UnsafeProgram (the
+ * verifier said no), InvalidProgram, AccessDenied; with `log`, the error carries the log text.
+ */
+export function progLoad(type: number, insns: readonly RawInsn[] | Uint8Array, opts: ProgLoadOptions = {}): number {
+  const F = ProgLoadAttr.fields;
+  const code = insnBytes(insns);
+  const license = cString(opts.license ?? "GPL");
+  if (opts.log !== undefined) {
+    u32Arg(opts.log.level, "log level");
+    if (!(opts.log.buf instanceof Uint8Array)) throw new TypeError("log.buf must be a Uint8Array");
+    if (opts.log.level !== 0 && opts.log.buf.length < 128) throw new RangeError(`log buffer of ${opts.log.buf.length} bytes is too small: the kernel wants at least 128`);
+  }
+  const fill = (): Attr => {
+    const a = load.zero(ProgLoadAttr.size)
+      .u32(F.prog_type.off, u32Arg(type, "program type"))
+      .u32(F.insn_cnt.off, code.length / 8)
+      .ptr(F.insns.off, code)
+      .ptr(F.license.off, license)
+      .u32(F.kern_version.off, u32Arg(opts.kernVersion ?? 0, "kern version"))
+      .u32(F.prog_flags.off, u32Arg(opts.flags ?? 0, "program flags"))
+      .u32(F.expected_attach_type.off, u32Arg(opts.expectedAttachType ?? 0, "expected attach type"));
+    if (opts.log) a.u32(F.log_level.off, opts.log.level).u32(F.log_size.off, opts.log.buf.length).ptr(F.log_buf.off, opts.log.buf);
+    if (opts.name !== undefined) a.chars(F.prog_name.off, F.prog_name.count, checkName(opts.name));
+    if (opts.ifindex !== undefined) a.u32(F.prog_ifindex.off, u32Arg(opts.ifindex, "ifindex"));
+    if (opts.progBtfFd !== undefined) a.u32(F.prog_btf_fd.off, checkFd(opts.progBtfFd, "program BTF fd"));
+    if (opts.funcInfo) {
+      a.u32(F.func_info_rec_size.off, opts.funcInfo.recSize).ptr(F.func_info.off, opts.funcInfo.data).u32(F.func_info_cnt.off, opts.funcInfo.count);
+    }
+    if (opts.lineInfo) {
+      a.u32(F.line_info_rec_size.off, opts.lineInfo.recSize).ptr(F.line_info.off, opts.lineInfo.data).u32(F.line_info_cnt.off, opts.lineInfo.count);
+    }
+    if (opts.coreRelos) {
+      a.u32(F.core_relo_rec_size.off, opts.coreRelos.recSize).ptr(F.core_relos.off, opts.coreRelos.data).u32(F.core_relo_cnt.off, opts.coreRelos.count);
+    }
+    if (opts.attachBtfId !== undefined) a.u32(F.attach_btf_id.off, u32Arg(opts.attachBtfId, "attach BTF id"));
+    if (opts.attachBtfObjFd !== undefined) a.u32(F.attach_btf_obj_fd.off, checkFd(opts.attachBtfObjFd, "attach BTF object fd"));
+    if (opts.attachProgFd !== undefined) a.u32(F.attach_prog_fd.off, checkFd(opts.attachProgFd, "attach program fd"));
+    if (opts.fdArray !== undefined) a.ptr(F.fd_array.off, i32Array(opts.fdArray));
+    if (opts.tokenFd !== undefined) a.s32(F.prog_token_fd.off, checkFd(opts.tokenFd, "token fd"));
+    return a;
+  };
+  // The verifier may give up with EAGAIN when a signal interrupts it: try again, a few times.
+  let rc = 0;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    rc = bpfRaw(Cmd.prog_load, fill(), ProgLoadAttr.size);
+    if (rc !== -Errno.EAGAIN) break;
+  }
+  if (rc >= 0) return rc;
+  const log = opts.log && opts.log.level !== 0 ? cStringAt(opts.log.buf) : undefined;
+  throw new BpfError("prog_load", -rc, { log, context: `${code.length / 8} instructions` });
+}
+
+/** Inputs of BPF_PROG_TEST_RUN. */
+export interface TestRunOptions {
+  /** Packet or input data. */
+  data?: Uint8Array;
+  /** Buffer for the output data. */
+  dataOut?: Uint8Array;
+  /** Context input (__sk_buff, xdp_md, ...). */
+  ctx?: Uint8Array;
+  /** Buffer for the output context. */
+  ctxOut?: Uint8Array;
+  /** Times to run (duration is the mean). */
+  repeat?: number;
+  /** TestRunFlags values. */
+  flags?: number;
+  /** CPU to run on (with TestRunFlags.run_on_cpu). */
+  cpu?: number;
+  /** Batch size for XDP live frames. */
+  batchSize?: number;
+}
+
+/** What BPF_PROG_TEST_RUN reports. */
+export interface TestRunResult {
+  /** The program's return value (r0). */
+  retval: number;
+  /** Mean run time in nanoseconds. */
+  duration: number;
+  /** Bytes of output data. */
+  dataSizeOut: number;
+  /** Bytes of output context. */
+  ctxSizeOut: number;
+}
+
+const testRun = new Attr(TestRunAttr.size);
+
+/** BPF_PROG_TEST_RUN: runs the program in the kernel on the given input. */
+export function progTestRun(fd: number, opts: TestRunOptions = {}): TestRunResult {
+  const F = TestRunAttr.fields;
+  const a = testRun.zero(TestRunAttr.size)
+    .u32(F.prog_fd.off, checkFd(fd, "program fd"))
+    .u32(F.data_size_in.off, opts.data?.length ?? 0)
+    .ptr(F.data_in.off, opts.data)
+    .u32(F.data_size_out.off, opts.dataOut?.length ?? 0)
+    .ptr(F.data_out.off, opts.dataOut)
+    .u32(F.ctx_size_in.off, opts.ctx?.length ?? 0)
+    .ptr(F.ctx_in.off, opts.ctx)
+    .u32(F.ctx_size_out.off, opts.ctxOut?.length ?? 0)
+    .ptr(F.ctx_out.off, opts.ctxOut)
+    .u32(F.repeat.off, u32Arg(opts.repeat ?? 0, "repeat"))
+    .u32(F.flags.off, u32Arg(opts.flags ?? 0, "flags"))
+    .u32(F.cpu.off, u32Arg(opts.cpu ?? 0, "cpu"))
+    .u32(F.batch_size.off, u32Arg(opts.batchSize ?? 0, "batch size"));
+  bpfCall(Cmd.prog_test_run, a, TestRunAttr.size, { context: `program fd ${fd}` });
+  return {
+    retval: a.getU32(F.retval.off),
+    duration: a.getU32(F.duration.off),
+    dataSizeOut: a.getU32(F.data_size_out.off),
+    ctxSizeOut: a.getU32(F.ctx_size_out.off),
+  };
+}
+
+/** Optional attributes of BPF_PROG_ATTACH and BPF_PROG_DETACH. */
+export interface AttachOptions {
+  /** AttachFlags values (allow_multi, replace, before, after, id, ...). */
+  flags?: number;
+  /** The program to replace (with AttachFlags.replace). */
+  replaceFd?: number;
+  /** Fd of the program or link to attach relative to (with before/after). */
+  relativeFd?: number;
+  /** Id of the program or link to attach relative to (with AttachFlags.id). */
+  relativeId?: number;
+  /** Fail unless the attach point is at this revision. */
+  expectedRevision?: number | bigint;
+}
+
+const attach = new Attr(ProgAttachAttr.size);
+
+function attachAttr(targetFd: number, progFd: number, attachType: number, opts: AttachOptions): Attr {
+  const F = ProgAttachAttr.fields;
+  const a = attach.zero(ProgAttachAttr.size)
+    .u32(F.target_fd.off, checkFd(targetFd, "target fd"))
+    .u32(F.attach_bpf_fd.off, checkFd(progFd, "program fd"))
+    .u32(F.attach_type.off, u32Arg(attachType, "attach type"))
+    .u32(F.attach_flags.off, u32Arg(opts.flags ?? 0, "attach flags"));
+  if (opts.replaceFd !== undefined) a.u32(F.replace_bpf_fd.off, checkFd(opts.replaceFd, "replace fd"));
+  if (opts.relativeFd !== undefined) a.u32(F.relative_fd.off, checkFd(opts.relativeFd, "relative fd"));
+  if (opts.relativeId !== undefined) a.u32(F.relative_id.off, u32Arg(opts.relativeId, "relative id"));
+  if (opts.expectedRevision !== undefined) a.u64(F.expected_revision.off, opts.expectedRevision);
+  return a;
+}
+
+/** BPF_PROG_ATTACH: attaches `progFd` to `targetFd` (a cgroup, a socket map, a netns...) as `attachType`. */
+export function progAttach(targetFd: number, progFd: number, attachType: number, opts: AttachOptions = {}): void {
+  bpfCall(Cmd.prog_attach, attachAttr(targetFd, progFd, attachType, opts), ProgAttachAttr.size);
+}
+
+/** BPF_PROG_DETACH: detaches `progFd` (0 for the only one, where allowed) from `targetFd`. */
+export function progDetach(targetFd: number, progFd: number, attachType: number, opts: AttachOptions = {}): void {
+  bpfCall(Cmd.prog_detach, attachAttr(targetFd, progFd, attachType, opts), ProgAttachAttr.size);
+}
+
+/** What BPF_PROG_QUERY reports. */
+export interface QueryResult {
+  /** attach_flags of the attach point. */
+  attachFlags: number;
+  /** Ids of the attached programs (as many as fit in the request). */
+  progIds: number[];
+  /** Total number of attached programs (may exceed progIds.length). */
+  count: number;
+  /** Revision of the attach point (kernels with tcx/mprog support). */
+  revision: bigint;
+}
+
+const query = new Attr(QueryAttr.size);
+
+/** BPF_PROG_QUERY: the programs attached to `targetFd` as `attachType`, up to `max` ids. */
+export function progQuery(targetFd: number, attachType: number, opts: { queryFlags?: number; max?: number } = {}): QueryResult {
+  const F = QueryAttr.fields;
+  const max = u32Arg(opts.max ?? 64, "max");
+  const ids = new Uint8Array(new ArrayBuffer(max * 4));
+  const a = query.zero(QueryAttr.size)
+    .u32(F.target_fd.off, checkFd(targetFd, "target fd"))
+    .u32(F.attach_type.off, u32Arg(attachType, "attach type"))
+    .u32(F.query_flags.off, u32Arg(opts.queryFlags ?? 0, "query flags"))
+    .ptr(F.prog_ids.off, ids)
+    .u32(F.prog_cnt.off, max);
+  bpfCall(Cmd.prog_query, a, QueryAttr.size);
+  const count = a.getU32(F.prog_cnt.off);
+  const dv = new DataView(ids.buffer);
+  const progIds: number[] = [];
+  for (let i = 0; i < Math.min(count, max); i++) progIds.push(dv.getUint32(i * 4, true));
+  return { attachFlags: a.getU32(F.attach_flags.off), progIds, count, revision: a.getBigU64(F.revision.off) };
+}
+
+const bind = new Attr(ProgBindMapAttr.size);
+
+/** BPF_PROG_BIND_MAP: keeps `mapFd` alive as long as `progFd` (for maps the program does not reference). */
+export function progBindMap(progFd: number, mapFd: number, flags = 0): void {
+  const F = ProgBindMapAttr.fields;
+  bind.zero(ProgBindMapAttr.size)
+    .u32(F.prog_fd.off, checkFd(progFd, "program fd"))
+    .u32(F.map_fd.off, checkFd(mapFd, "map fd"))
+    .u32(F.flags.off, u32Arg(flags, "flags"));
+  bpfCall(Cmd.prog_bind_map, bind, ProgBindMapAttr.size);
+}

@@ -1,0 +1,62 @@
+/**
+ * The few non-bpf syscalls the core needs (close, reading small /sys and /proc files, mount),
+ * made through the backend so the core stays free of runtime APIs.
+ * @module
+ */
+import { Errno } from "../constants/errno.gen.ts";
+import { SyscallError } from "../errors.ts";
+import { cStringAt } from "../util/text.ts";
+import { cString } from "./attr.ts";
+import { getBackend, keepAlive } from "./backend.ts";
+import { syscallNumbers } from "./nr.ts";
+
+const AT_FDCWD = -100;
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
+
+/** The syscall numbers of the backend's architecture. */
+function nr(): ReturnType<typeof syscallNumbers> {
+  return syscallNumbers(getBackend().arch);
+}
+
+/** close(2) on `fd`; throws a SyscallError (EBADF for an fd that is not open). */
+export function sysClose(fd: number): void {
+  const rc = getBackend().syscall(nr().close, fd);
+  if (rc < 0) throw new SyscallError("close", -rc, `fd ${fd}`);
+}
+
+/** Reads a whole small file (a /sys or /proc entry) as text, up to `max` bytes. */
+export function readTextFile(path: string, max = 65536): string {
+  const b = getBackend();
+  const n = nr();
+  const p = cString(path);
+  const fd = b.syscall(n.openat, AT_FDCWD, b.address(p), O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) throw new SyscallError("open", -fd, path);
+  try {
+    const buf = new Uint8Array(new ArrayBuffer(max));
+    const addr = b.address(buf);
+    let len = 0;
+    for (;;) {
+      const r = b.syscall(n.read, fd, addr + len, max - len);
+      if (r < 0) {
+        if (-r === Errno.EINTR) continue;
+        throw new SyscallError("read", -r, path);
+      }
+      if (r === 0 || (len += r) === max) break;
+    }
+    return cStringAt(buf, 0, len);
+  } finally {
+    b.syscall(n.close, fd);
+    keepAlive(p);
+  }
+}
+
+/** What /proc/self/fd/<fd> points at ("anon_inode:bpf-map"), or null when fd is not open. */
+export function fdTarget(fd: number): string | null {
+  const b = getBackend();
+  const p = cString(`/proc/self/fd/${fd}`);
+  const buf = new Uint8Array(new ArrayBuffer(256));
+  const n = b.syscall(nr().readlinkat, AT_FDCWD, b.address(p), b.address(buf), buf.length);
+  keepAlive(p, buf);
+  return n < 0 ? null : cStringAt(buf, 0, n);
+}

@@ -21,3 +21,7 @@ export * from "./src/errors.ts";
 export * from "./src/asm/mod.ts";
 export * from "./src/sys/mod.ts";
 export * from "./src/cmd/mod.ts";
+export { BpfObject } from "./src/object.ts";
+export * from "./src/map/mod.ts";
+export * from "./src/program/mod.ts";
+export * from "./src/features/mod.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "../src/sys/backend.ts";
-import { syscallNumbers } from "../src/sys/nr.ts";
+import { linuxArch, syscallNumbers } from "../src/sys/nr.ts";
 
 interface BunFfi {
   dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): {
@@ -23,7 +23,7 @@ export function isBun(): boolean {
 export function bunBackend(libc = "libc.so.6"): Backend {
   const proc = (globalThis as unknown as { process: { arch: string; getBuiltinModule(id: string): unknown } }).process;
   const ffi = proc.getBuiltinModule("bun:ffi") as BunFfi;
-  const arch = proc.arch === "x64" ? "x86_64" : proc.arch === "arm64" ? "aarch64" : proc.arch;
+  const arch = linuxArch(proc.arch);
   const nr = syscallNumbers(arch);
   const lib = ffi.dlopen(libc, {
     syscall: { args: ["i64", "i32", "ptr", "u32"], returns: "i32" },

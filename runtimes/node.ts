@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "../src/sys/backend.ts";
-import { syscallNumbers } from "../src/sys/nr.ts";
+import { linuxArch, syscallNumbers } from "../src/sys/nr.ts";
 
 interface Koffi {
   load(path: string): { func(decl: string): (...args: unknown[]) => unknown };
@@ -34,7 +34,7 @@ function loadKoffi(): Koffi {
 export function nodeBackend(libc = "libc.so.6"): Backend {
   const koffi = loadKoffi();
   const proc = (globalThis as unknown as { process: NodeProcess }).process;
-  const arch = proc.arch === "x64" ? "x86_64" : proc.arch === "arm64" ? "aarch64" : proc.arch;
+  const arch = linuxArch(proc.arch);
   const nr = syscallNumbers(arch);
   const lib = koffi.load(libc);
   // The attr goes in as an integer address: koffi converts a number faster than a typed array.

@@ -2,7 +2,8 @@
 import { openSync, closeSync } from "node:fs";
 import { describe, expect } from "vitest";
 import {
-  Attr, AttachType, bpfCall, btfGetFdById, btfLoad, Cmd, enableStats, Errno, Insn, iterCreate, linkCreate, linkDetach, linkGetFdById,
+  Attr, AttachType, bpfCall, btfGetFdById, close, mapLookupAndDeleteBatch, progAssocStructOps, progStreamReadByFd, SyscallError,
+  tokenCreate, btfLoad, Cmd, enableStats, Errno, Insn, iterCreate, linkCreate, linkDetach, linkGetFdById,
   linkUpdate, mapCreate, mapDeleteBatch, mapDeleteElem, mapFreeze, mapGetFdById, mapGetNextKey, mapLookupAndDeleteElem,
   mapLookupBatch, mapLookupElem, MapType, mapUpdateBatch, mapUpdateElem, objGet, objGetInfoByFd, objPin, progAttach,
   progBindMap, progDetach, progGetFdById, progLoad, progQuery, ProgType, progTestRun, rawTracepointOpen, taskFdQuery,
@@ -142,6 +143,28 @@ describePriv("errno mapping", () => {
     const h = own(mapCreate(MapType.hash, 4, 4, 4));
     expectError(() => mapUpdateBatch(h, new Uint8Array(16), new Uint8Array(16), 4, { elemFlags: 1 << 10 }), "map_update_batch", "EINVAL");
     expectError(() => mapDeleteBatch(h, u32(9), 1), "map_delete_batch", "ENOENT", "NotFound");
+  });
+
+  itPriv("lookup_and_delete_batch, token_create, prog_stream_read_by_fd, prog_assoc_struct_ops", { kernel: "5.6" }, () => {
+    const a = own(mapCreate(MapType.array, 4, 4, 4));
+    // Arrays cannot delete: no lookup-and-delete batch for them.
+    expectError(() => mapLookupAndDeleteBatch(a, null, new Uint8Array(4), new Uint8Array(16), new Uint8Array(16), 4),
+      "map_lookup_and_delete_batch", ["EINVAL", "ENOTSUPP", "EOPNOTSUPP"]);
+    // Newer commands: a bad fd where the kernel knows them, EINVAL (unknown command) where it does not.
+    expectError(() => tokenCreate(CLOSED_FD), "token_create", kernelAtLeast("6.9") ? "EBADF" : "EINVAL");
+    expectError(() => progStreamReadByFd(CLOSED_FD, 1, new Uint8Array(64)), "prog_stream_read_by_fd", kernelAtLeast("6.17") ? "EBADF" : "EINVAL");
+    expectError(() => progAssocStructOps(CLOSED_FD, CLOSED_FD), "prog_assoc_struct_ops", ["EBADF", "EINVAL"]);
+  });
+
+  itPriv("close of an fd that is not open is a SyscallError EBADF", () => {
+    let e: unknown;
+    try {
+      close(CLOSED_FD);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(SyscallError);
+    expect(e).toMatchObject({ syscall: "close", code: "EBADF", errno: Errno.EBADF });
   });
 
   itPriv("a command the kernel does not know is EINVAL, named by number", () => {

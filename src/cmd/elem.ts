@@ -24,8 +24,6 @@ let base = 0;
 // Address halves of the key and value slots, computed when the buffer or the backend changes.
 let keyLo = 0, keyHi = 0, valLo = 0, valHi = 0;
 
-/** Offset of the key slot in the scratch buffer. */
-export const KEY: number = ATTR;
 
 /** Makes room for a key of `k` and a value of `v` bytes. */
 export function reserve(k: number, v: number): void {

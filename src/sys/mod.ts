@@ -7,7 +7,7 @@ export { Attr, cString } from "./attr.ts";
 export { bpfCall, bpfRaw, cmdName } from "./bpf.ts";
 export type { Field, FieldType, Layout } from "./layout.ts";
 export * from "./layout.gen.ts";
-export { type SyscallNumbers, syscallNumbers } from "./nr.ts";
+export { linuxArch, type SyscallNumbers, syscallNumbers } from "./nr.ts";
 export { keepAlive } from "./backend.ts";
 export { decodeStruct, type FieldValue, readField } from "./decode.ts";
 export { parseCpuList, possibleCpus } from "./cpus.ts";

@@ -53,3 +53,8 @@ export function syscallNumbers(arch: string): SyscallNumbers {
   if (arch === "aarch64") return aarch64;
   throw new Error(`tsbpf: unsupported architecture ${arch}; x86_64 and aarch64 are supported`);
 }
+
+/** The kernel's name for a Node-style `process.arch` ("x64" -> "x86_64", "arm64" -> "aarch64"). */
+export function linuxArch(processArch: string): string {
+  return processArch === "x64" ? "x86_64" : processArch === "arm64" ? "aarch64" : processArch;
+}

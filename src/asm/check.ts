@@ -22,7 +22,8 @@ export function imm32(v: number, what = "immediate"): number {
 export function imm64(v: number | bigint, what = "immediate"): [number, number] {
   if (typeof v === "number") {
     if (!Number.isSafeInteger(v)) throw new RangeError(`${what} ${v} is not a safe integer; pass a bigint`);
-    v = BigInt(v);
+    // Exact in doubles: ToInt32 keeps the low half, the floored quotient is the high half.
+    return [v | 0, Math.floor(v / 4294967296) | 0];
   }
   if (v < -(1n << 63n) || v >= 1n << 64n) throw new RangeError(`${what} ${v} does not fit in 64 bits`);
   const u = BigInt.asUintN(64, v);

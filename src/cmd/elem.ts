@@ -2,8 +2,13 @@
  * The hot path of BPF_MAP_*_ELEM: one reused buffer holds the 32-byte attr, a key slot and a
  * value slot. Keys are copied in and values copied out, so a call needs no address lookups, no
  * allocation and no BigInt, and the kernel only ever touches memory this module owns.
+ *
+ * The *Raw calls return -errno instead of throwing: a missing key is an everyday answer for
+ * `get`, `has` and `delete`, and an Error with its stack costs more than the syscall. They trust
+ * their caller for sizes; the public wrappers in map.ts check them first.
  * @module
  */
+import { Cmd } from "../constants/enums.gen.ts";
 import { MapElemAttr } from "../sys/layout.gen.ts";
 import { type Backend, getBackend } from "../sys/backend.ts";
 
@@ -92,4 +97,53 @@ export function elemCall(cmd: number, fd: number, withKey: boolean, withValue: b
     w[FLAGS_LO + 1] = flags / TWO32;
   }
   return b.bpf(cmd, buf, base, ATTR);
+}
+
+/** BPF_MAP_LOOKUP_ELEM into `value` (key null: queue/stack peek, bloom filter test): 0 or -errno. */
+export function lookupRaw(fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
+  reserve(key === null ? 0 : key.length, value.length);
+  if (key !== null) stageKey(key);
+  const rc = elemCall(Cmd.map_lookup_elem, fd, key !== null, true, flags);
+  if (rc >= 0) unstageValue(value);
+  return rc;
+}
+
+/** BPF_MAP_LOOKUP_ELEM with the value as input (bloom filter membership test): 0 or -errno. */
+export function lookupInRaw(fd: number, value: Uint8Array): number {
+  reserve(0, value.length);
+  stageValue(value);
+  return elemCall(Cmd.map_lookup_elem, fd, false, true, 0);
+}
+
+/** BPF_MAP_UPDATE_ELEM (key null: queue/stack push, bloom filter add): 0 or -errno. */
+export function updateRaw(fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
+  reserve(key === null ? 0 : key.length, value.length);
+  if (key !== null) stageKey(key);
+  stageValue(value);
+  return elemCall(Cmd.map_update_elem, fd, key !== null, true, flags);
+}
+
+/** BPF_MAP_DELETE_ELEM: 0 or -errno. */
+export function deleteRaw(fd: number, key: Uint8Array): number {
+  reserve(key.length, 0);
+  stageKey(key);
+  return elemCall(Cmd.map_delete_elem, fd, true, false, 0);
+}
+
+/** BPF_MAP_LOOKUP_AND_DELETE_ELEM into `value` (key null: queue/stack pop): 0 or -errno. */
+export function lookupAndDeleteRaw(fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
+  reserve(key === null ? 0 : key.length, value.length);
+  if (key !== null) stageKey(key);
+  const rc = elemCall(Cmd.map_lookup_and_delete_elem, fd, key !== null, true, flags);
+  if (rc >= 0) unstageValue(value);
+  return rc;
+}
+
+/** BPF_MAP_GET_NEXT_KEY into `next` (key null: the first key): 0, or -ENOENT after the last. */
+export function nextKeyRaw(fd: number, key: Uint8Array | null, next: Uint8Array): number {
+  reserve(key === null ? 0 : key.length, next.length);
+  if (key !== null) stageKey(key);
+  const rc = elemCall(Cmd.map_get_next_key, fd, key !== null, true, 0);
+  if (rc >= 0) unstageValue(next);
+  return rc;
 }

@@ -10,7 +10,7 @@ import { BpfError } from "../errors.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw } from "../sys/bpf.ts";
 import { MapBatchAttr, MapCreateAttr } from "../sys/layout.gen.ts";
-import { elemCall, reserve, stageKey, stageValue, unstageValue } from "./elem.ts";
+import { deleteRaw, elemCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updateRaw } from "./elem.ts";
 import { type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
 import { checkFd, checkName, u32Arg } from "./args.ts";
 
@@ -72,17 +72,13 @@ function sizeError(cmd: string, fd: number, what: string, got: number, want: num
 }
 
 /**
- * Checks key and value against the map's sizes (skipped when `fd` is not a map: the kernel
- * refuses it before touching memory) and makes room in the scratch buffer.
+ * Checks key and value against the map's sizes; skipped when `fd` is not a map (the kernel
+ * refuses it before touching memory).
  */
 function check(cmd: string, fd: number, m: MapMeta | null, key: Uint8Array | null, value: Uint8Array | null, valueWant: number): void {
-  if (m === null) {
-    reserve(key === null ? 0 : key.length, value === null ? 0 : value.length);
-    return;
-  }
+  if (m === null) return;
   if (key === null ? m.keySize !== 0 : key.length !== m.keySize) throw sizeError(cmd, fd, "key", key === null ? 0 : key.length, m.keySize, m);
   if (value !== null && value.length !== valueWant) throw sizeError(cmd, fd, cmd === "map_get_next_key" ? "next key" : "value", value.length, valueWant, m);
-  reserve(m.keySize, valueWant);
 }
 
 function fail(cmd: string, rc: number, fd: number): never {
@@ -93,19 +89,15 @@ function fail(cmd: string, rc: number, fd: number): never {
 export function mapLookupElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
   check("map_lookup_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
-  if (key !== null) stageKey(key);
-  const rc = elemCall(Cmd.map_lookup_elem, fd, key !== null, true, flags);
+  const rc = lookupRaw(fd, key, value, flags);
   if (rc < 0) fail("map_lookup_elem", rc, fd);
-  unstageValue(value);
 }
 
 /** BPF_MAP_UPDATE_ELEM: sets `key` to `value`; flags are UpdateFlags (any, noexist, exist, lock). */
 export function mapUpdateElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
   check("map_update_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
-  if (key !== null) stageKey(key);
-  stageValue(value);
-  const rc = elemCall(Cmd.map_update_elem, fd, key !== null, true, flags);
+  const rc = updateRaw(fd, key, value, flags);
   if (rc < 0) fail("map_update_elem", rc, fd);
 }
 
@@ -113,8 +105,7 @@ export function mapUpdateElem(fd: number, key: Uint8Array | null, value: Uint8Ar
 export function mapDeleteElem(fd: number, key: Uint8Array): void {
   const m = mapMeta(fd);
   check("map_delete_elem", fd, m, key, null, 0);
-  stageKey(key);
-  const rc = elemCall(Cmd.map_delete_elem, fd, true, false, 0);
+  const rc = deleteRaw(fd, key);
   if (rc < 0) fail("map_delete_elem", rc, fd);
 }
 
@@ -126,11 +117,9 @@ export function mapGetNextKey(fd: number, key: Uint8Array | null, nextKey: Uint8
   const m = mapMeta(fd);
   // A null key asks for the first key, whatever the key size.
   check("map_get_next_key", fd, m, key ?? (m === null ? null : new Uint8Array(m.keySize)), nextKey, m === null ? 0 : m.keySize);
-  if (key !== null) stageKey(key);
-  const rc = elemCall(Cmd.map_get_next_key, fd, key !== null, true, 0);
+  const rc = nextKeyRaw(fd, key, nextKey);
   if (rc === -Errno.ENOENT) return false;
   if (rc < 0) fail("map_get_next_key", rc, fd);
-  unstageValue(nextKey);
   return true;
 }
 
@@ -141,15 +130,13 @@ export function mapGetNextKey(fd: number, key: Uint8Array | null, nextKey: Uint8
 export function mapLookupAndDeleteElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
   check("map_lookup_and_delete_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
-  if (key !== null) stageKey(key);
-  const rc = elemCall(Cmd.map_lookup_and_delete_elem, fd, key !== null, true, flags);
+  const rc = lookupAndDeleteRaw(fd, key, value, flags);
   if (rc < 0) fail("map_lookup_and_delete_elem", rc, fd);
-  unstageValue(value);
 }
 
 /** BPF_MAP_FREEZE: makes the map read-only from user space from now on. */
 export function mapFreeze(fd: number): void {
-  const rc = elemCall(Cmd.map_freeze, fd, false, false, 0);
+  const rc = elemCall(Cmd.map_freeze, checkFd(fd), false, false, 0);
   if (rc < 0) fail("map_freeze", rc, fd);
 }
 
@@ -185,7 +172,11 @@ function batchShape(cmd: string, fd: number, keys: Uint8Array | null, values: Ui
   return m;
 }
 
-function runBatch(
+/**
+ * One batch command, returning -errno (or 0) and the kernel's count of elements done either way:
+ * a bulk caller may go on after a partial failure.
+ */
+export function batchRaw(
   cmd: number, fd: number, inBatch: Uint8Array | null, outBatch: Uint8Array | null,
   keys: Uint8Array | null, values: Uint8Array | null, count: number, opts: BatchOptions,
 ): { rc: number; count: number } {
@@ -216,7 +207,7 @@ function lookupBatch(
   const m = batchShape(name, fd, keys, values, count, opts.elemFlags ?? 0);
   checkToken(name, fd, m, inBatch, "in_batch");
   checkToken(name, fd, m, outBatch, "out_batch");
-  const r = runBatch(cmd, fd, inBatch, outBatch, keys, values, count, opts);
+  const r = batchRaw(cmd, fd, inBatch, outBatch, keys, values, count, opts);
   // The end of the map is ENOENT, with the last elements copied all the same.
   if (r.rc === -Errno.ENOENT) return { count: r.count, done: true };
   if (r.rc < 0) throw new BpfError(name, -r.rc, { context: `map fd ${fd}` });
@@ -245,7 +236,7 @@ export function mapLookupAndDeleteBatch(
 /** BPF_MAP_UPDATE_BATCH: sets `count` keys to values; returns how many were set. */
 export function mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array, count: number, opts: BatchOptions = {}): number {
   batchShape("map_update_batch", fd, keys, values, count, opts.elemFlags ?? 0);
-  const r = runBatch(Cmd.map_update_batch, fd, null, null, keys, values, count, opts);
+  const r = batchRaw(Cmd.map_update_batch, fd, null, null, keys, values, count, opts);
   if (r.rc < 0) throw new BpfError("map_update_batch", -r.rc, { context: `map fd ${fd}, ${r.count} of ${count} done` });
   return r.count;
 }
@@ -253,7 +244,7 @@ export function mapUpdateBatch(fd: number, keys: Uint8Array, values: Uint8Array,
 /** BPF_MAP_DELETE_BATCH: removes `count` keys; returns how many were removed. */
 export function mapDeleteBatch(fd: number, keys: Uint8Array, count: number, opts: BatchOptions = {}): number {
   batchShape("map_delete_batch", fd, keys, null, count, opts.elemFlags ?? 0);
-  const r = runBatch(Cmd.map_delete_batch, fd, null, null, keys, null, count, opts);
+  const r = batchRaw(Cmd.map_delete_batch, fd, null, null, keys, null, count, opts);
   if (r.rc < 0) throw new BpfError("map_delete_batch", -r.rc, { context: `map fd ${fd}, ${r.count} of ${count} done` });
   return r.count;
 }

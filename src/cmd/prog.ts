@@ -86,52 +86,68 @@ function i32Array(fds: readonly number[]): Uint8Array {
   return out;
 }
 
+/** Checks every BPF_PROG_LOAD option once, before any syscall. */
+export function checkProgLoadOptions(type: number, o: ProgLoadOptions): void {
+  u32Arg(type, "program type");
+  u32Arg(o.kernVersion ?? 0, "kern version");
+  u32Arg(o.flags ?? 0, "program flags");
+  u32Arg(o.expectedAttachType ?? 0, "expected attach type");
+  if (o.name !== undefined) checkName(o.name);
+  if (o.ifindex !== undefined) u32Arg(o.ifindex, "ifindex");
+  if (o.progBtfFd !== undefined) checkFd(o.progBtfFd, "program BTF fd");
+  if (o.attachBtfId !== undefined) u32Arg(o.attachBtfId, "attach BTF id");
+  if (o.attachBtfObjFd !== undefined) checkFd(o.attachBtfObjFd, "attach BTF object fd");
+  if (o.attachProgFd !== undefined) checkFd(o.attachProgFd, "attach program fd");
+  if (o.tokenFd !== undefined) checkFd(o.tokenFd, "token fd");
+  if (o.log !== undefined) {
+    u32Arg(o.log.level, "log level");
+    if (!(o.log.buf instanceof Uint8Array)) throw new TypeError("log.buf must be a Uint8Array");
+    if (o.log.level !== 0 && o.log.buf.length < 128) throw new RangeError(`log buffer of ${o.log.buf.length} bytes is too small: the kernel wants at least 128`);
+  }
+}
+
+/**
+ * Writes a BPF_PROG_LOAD attr for `type`, the encoded program `code` and the NUL-terminated
+ * `license` into `a` (options already checked). Rebuilt for each attempt: the kernel writes
+ * log_true_size back into it.
+ */
+export function fillProgLoad(a: Attr, type: number, code: Uint8Array, license: Uint8Array, o: ProgLoadOptions): Attr {
+  const F = ProgLoadAttr.fields;
+  a.zero(ProgLoadAttr.size)
+    .u32(F.prog_type.off, type)
+    .u32(F.insn_cnt.off, code.length / 8)
+    .ptr(F.insns.off, code)
+    .ptr(F.license.off, license)
+    .u32(F.kern_version.off, o.kernVersion ?? 0)
+    .u32(F.prog_flags.off, o.flags ?? 0)
+    .u32(F.expected_attach_type.off, o.expectedAttachType ?? 0);
+  if (o.log) a.u32(F.log_level.off, o.log.level).u32(F.log_size.off, o.log.buf.length).ptr(F.log_buf.off, o.log.buf);
+  if (o.name !== undefined) a.chars(F.prog_name.off, F.prog_name.count, o.name);
+  if (o.ifindex !== undefined) a.u32(F.prog_ifindex.off, o.ifindex);
+  if (o.progBtfFd !== undefined) a.u32(F.prog_btf_fd.off, o.progBtfFd);
+  if (o.funcInfo) a.u32(F.func_info_rec_size.off, o.funcInfo.recSize).ptr(F.func_info.off, o.funcInfo.data).u32(F.func_info_cnt.off, o.funcInfo.count);
+  if (o.lineInfo) a.u32(F.line_info_rec_size.off, o.lineInfo.recSize).ptr(F.line_info.off, o.lineInfo.data).u32(F.line_info_cnt.off, o.lineInfo.count);
+  if (o.coreRelos) a.u32(F.core_relo_rec_size.off, o.coreRelos.recSize).ptr(F.core_relos.off, o.coreRelos.data).u32(F.core_relo_cnt.off, o.coreRelos.count);
+  if (o.attachBtfId !== undefined) a.u32(F.attach_btf_id.off, o.attachBtfId);
+  if (o.attachBtfObjFd !== undefined) a.u32(F.attach_btf_obj_fd.off, o.attachBtfObjFd);
+  if (o.attachProgFd !== undefined) a.u32(F.attach_prog_fd.off, o.attachProgFd);
+  if (o.fdArray !== undefined) a.ptr(F.fd_array.off, i32Array(o.fdArray));
+  if (o.tokenFd !== undefined) a.s32(F.prog_token_fd.off, o.tokenFd);
+  return a;
+}
+
 /**
  * BPF_PROG_LOAD: verifies and loads a program, returning its fd. Throws UnsafeProgram (the
  * verifier said no), InvalidProgram, AccessDenied; with `log`, the error carries the log text.
  */
 export function progLoad(type: number, insns: readonly RawInsn[] | Uint8Array, opts: ProgLoadOptions = {}): number {
-  const F = ProgLoadAttr.fields;
   const code = insnBytes(insns);
   const license = cString(opts.license ?? "GPL");
-  if (opts.log !== undefined) {
-    u32Arg(opts.log.level, "log level");
-    if (!(opts.log.buf instanceof Uint8Array)) throw new TypeError("log.buf must be a Uint8Array");
-    if (opts.log.level !== 0 && opts.log.buf.length < 128) throw new RangeError(`log buffer of ${opts.log.buf.length} bytes is too small: the kernel wants at least 128`);
-  }
-  const fill = (): Attr => {
-    const a = load.zero(ProgLoadAttr.size)
-      .u32(F.prog_type.off, u32Arg(type, "program type"))
-      .u32(F.insn_cnt.off, code.length / 8)
-      .ptr(F.insns.off, code)
-      .ptr(F.license.off, license)
-      .u32(F.kern_version.off, u32Arg(opts.kernVersion ?? 0, "kern version"))
-      .u32(F.prog_flags.off, u32Arg(opts.flags ?? 0, "program flags"))
-      .u32(F.expected_attach_type.off, u32Arg(opts.expectedAttachType ?? 0, "expected attach type"));
-    if (opts.log) a.u32(F.log_level.off, opts.log.level).u32(F.log_size.off, opts.log.buf.length).ptr(F.log_buf.off, opts.log.buf);
-    if (opts.name !== undefined) a.chars(F.prog_name.off, F.prog_name.count, checkName(opts.name));
-    if (opts.ifindex !== undefined) a.u32(F.prog_ifindex.off, u32Arg(opts.ifindex, "ifindex"));
-    if (opts.progBtfFd !== undefined) a.u32(F.prog_btf_fd.off, checkFd(opts.progBtfFd, "program BTF fd"));
-    if (opts.funcInfo) {
-      a.u32(F.func_info_rec_size.off, opts.funcInfo.recSize).ptr(F.func_info.off, opts.funcInfo.data).u32(F.func_info_cnt.off, opts.funcInfo.count);
-    }
-    if (opts.lineInfo) {
-      a.u32(F.line_info_rec_size.off, opts.lineInfo.recSize).ptr(F.line_info.off, opts.lineInfo.data).u32(F.line_info_cnt.off, opts.lineInfo.count);
-    }
-    if (opts.coreRelos) {
-      a.u32(F.core_relo_rec_size.off, opts.coreRelos.recSize).ptr(F.core_relos.off, opts.coreRelos.data).u32(F.core_relo_cnt.off, opts.coreRelos.count);
-    }
-    if (opts.attachBtfId !== undefined) a.u32(F.attach_btf_id.off, u32Arg(opts.attachBtfId, "attach BTF id"));
-    if (opts.attachBtfObjFd !== undefined) a.u32(F.attach_btf_obj_fd.off, checkFd(opts.attachBtfObjFd, "attach BTF object fd"));
-    if (opts.attachProgFd !== undefined) a.u32(F.attach_prog_fd.off, checkFd(opts.attachProgFd, "attach program fd"));
-    if (opts.fdArray !== undefined) a.ptr(F.fd_array.off, i32Array(opts.fdArray));
-    if (opts.tokenFd !== undefined) a.s32(F.prog_token_fd.off, checkFd(opts.tokenFd, "token fd"));
-    return a;
-  };
+  checkProgLoadOptions(type, opts);
   // The verifier may give up with EAGAIN when a signal interrupts it: try again, a few times.
   let rc = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
-    rc = bpfRaw(Cmd.prog_load, fill(), ProgLoadAttr.size);
+    rc = bpfRaw(Cmd.prog_load, fillProgLoad(load, type, code, license, opts), ProgLoadAttr.size);
     if (rc !== -Errno.EAGAIN) break;
   }
   if (rc >= 0) return rc;

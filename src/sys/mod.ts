@@ -11,4 +11,4 @@ export { linuxArch, type SyscallNumbers, syscallNumbers } from "./nr.ts";
 export { keepAlive } from "./backend.ts";
 export { decodeStruct, type FieldValue, readField } from "./decode.ts";
 export { parseCpuList, possibleCpus } from "./cpus.ts";
-export { fdTarget, readTextFile, sysClose } from "./syscalls.ts";
+export { fdTarget, readAll, readTextFile, sysClose } from "./syscalls.ts";

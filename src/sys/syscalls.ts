@@ -25,6 +25,36 @@ export function sysClose(fd: number): void {
   if (rc < 0) throw new SyscallError("close", -rc, `fd ${fd}`);
 }
 
+/**
+ * Reads `fd` to its end (an iterator fd from iterCreate, a pipe): every byte, whatever the
+ * runtime's own file APIs make of fds they did not open.
+ */
+export function readAll(fd: number, chunk = 65536): Uint8Array {
+  const b = getBackend();
+  const n = nr();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(new ArrayBuffer(chunk));
+  const addr = b.address(buf);
+  for (;;) {
+    const r = b.syscall(n.read, fd, addr, chunk);
+    if (r < 0) {
+      if (-r === Errno.EINTR || -r === Errno.EAGAIN) continue;
+      throw new SyscallError("read", -r, `fd ${fd}`);
+    }
+    if (r === 0) break;
+    parts.push(buf.slice(0, r));
+    total += r;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Reads a whole small file (a /sys or /proc entry) as text, up to `max` bytes. */
 export function readTextFile(path: string, max = 65536): string {
   const b = getBackend();

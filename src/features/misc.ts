@@ -1,0 +1,101 @@
+/**
+ * Probes of instruction-set levels, verifier abilities and commands: each loads the smallest
+ * socket filter that uses the feature (or makes the smallest call of the command) and caches the
+ * answer.
+ * @module
+ */
+import { Cmd, MapType } from "../constants/enums.gen.ts";
+import { Errno } from "../constants/errno.gen.ts";
+import { BPF, Pseudo } from "../constants/flags.gen.ts";
+import { ProgType } from "../constants/enums.gen.ts";
+import { Insn } from "../asm/insn.ts";
+import { close } from "../cmd/fd.ts";
+import { mapCreate, mapLookupBatch } from "../cmd/map.ts";
+import { memlockCharged } from "../rlimit.ts";
+import { Attr } from "../sys/attr.ts";
+import { bpfRaw } from "../sys/bpf.ts";
+import { LinkCreateAttr } from "../sys/layout.gen.ts";
+import { cached, errnoOf, tryLoad, verdict } from "./probe.ts";
+
+/** eBPF instruction-set levels, as LLVM's -mcpu names them. */
+export type IsaVersion = "v2" | "v3" | "v4";
+
+function loads(what: string, insns: Insn[]): boolean {
+  return verdict(tryLoad(ProgType.socket_filter, Insn.encode(insns)).errno, what, "prog_load");
+}
+
+const ISA: Readonly<Record<IsaVersion, () => Insn[]>> = {
+  // BPF_JLT (with JLE, JSLT, JSLE): "if r0 < 0 goto +1".
+  v2: () => [Insn.mov("r0", 0), Insn.jlt("r0", 0, 1), Insn.mov("r0", 1), Insn.exit()],
+  // BPF_JMP32: the same comparison on the low 32 bits.
+  v3: () => [Insn.mov("r0", 0), new Insn(BPF.JMP32 | BPF.JLT | BPF.K, 0, 0, 1, 0), Insn.mov("r0", 1), Insn.exit()],
+  // bswap (BPF_ALU64 | BPF_END), new with the v4 set. Not gotol: 6.1 mistakes BPF_JMP32 | BPF_JA
+  // for a conditional jump and accepts it.
+  v4: () => [Insn.mov("r0", 7), new Insn(BPF.ALU64 | BPF.END | BPF.K, 0, 0, 0, 16), Insn.exit()],
+};
+
+/** Whether the verifier accepts instructions of ISA level `v` (v2: 4.14, v3: 5.1, v4: 6.6). Cached. */
+export function haveIsa(v: IsaVersion): boolean {
+  const make = ISA[v];
+  if (make === undefined) throw new TypeError(`ISA version must be "v2", "v3" or "v4", got ${JSON.stringify(v)}`);
+  return cached(`isa ${v}`, () => loads(`ISA ${v}`, make()));
+}
+
+/** Whether programs may call their own functions (bpf-to-bpf calls, 4.16). Cached. */
+export function haveBpfToBpfCalls(): boolean {
+  return cached("bpf-to-bpf calls", () =>
+    loads("bpf-to-bpf calls", [
+      new Insn(BPF.JMP | BPF.CALL, 0, Pseudo.call, 0, 1), // call the function at 2
+      Insn.exit(),
+      Insn.mov("r0", 0),
+      Insn.exit(),
+    ]));
+}
+
+/** Whether a privileged loader may pass more than 4096 instructions (5.2). Cached. */
+export function haveLargeInstructions(): boolean {
+  return cached("large programs", () => {
+    const insns = Array.from({ length: 4096 }, () => Insn.mov("r0", 1));
+    insns.push(Insn.exit());
+    return loads("more than 4096 instructions", insns);
+  });
+}
+
+/** Whether the verifier accepts bounded loops (backward jumps, 5.3). Cached. */
+export function haveBoundedLoops(): boolean {
+  return cached("bounded loops", () => loads("bounded loops", [Insn.mov("r0", 10), Insn.sub("r0", 1), Insn.jne("r0", 0, -2), Insn.exit()]));
+}
+
+/** Whether the BPF_MAP_*_BATCH commands exist (5.6), by a lookup batch on an empty hash map. Cached. */
+export function haveBatchOps(): boolean {
+  return cached("batch operations", () => {
+    const fd = mapCreate(MapType.hash, 4, 4, 1);
+    try {
+      const four = (): Uint8Array => new Uint8Array(new ArrayBuffer(4));
+      mapLookupBatch(fd, null, four(), four(), four(), 1);
+      return true;
+    } catch (e) {
+      return verdict(errnoOf(e), "batch operations", "map_lookup_batch");
+    } finally {
+      close(fd);
+    }
+  });
+}
+
+const linkAttr = new Attr(LinkCreateAttr.size);
+
+/** Whether BPF_LINK_CREATE exists (5.7): a kernel that has it refuses fd -1 with EBADF, one without says EINVAL. Cached. */
+export function haveLinkCreate(): boolean {
+  return cached("BPF_LINK_CREATE", () => {
+    const F = LinkCreateAttr.fields;
+    linkAttr.zero(LinkCreateAttr.size).s32(F.prog_fd.off, -1).s32(F.target_fd.off, -1);
+    const rc = bpfRaw(Cmd.link_create, linkAttr, LinkCreateAttr.size);
+    if (rc >= 0) close(rc); // cannot happen with fd -1; never leak it all the same
+    return rc === -Errno.EBADF || verdict(rc < 0 ? -rc : 0, "BPF_LINK_CREATE", "link_create");
+  });
+}
+
+/** Whether BPF memory is charged to the memory cgroup rather than RLIMIT_MEMLOCK (5.11). Cached. */
+export function haveMemcgAccounting(): boolean {
+  return cached("memcg accounting", () => !memlockCharged());
+}

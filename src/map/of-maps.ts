@@ -1,0 +1,33 @@
+/**
+ * Maps of maps (array_of_maps, hash_of_maps, 4.12+) and program arrays: user space stores an fd,
+ * the kernel keeps the object it names and a lookup hands back that object's id, not an fd.
+ * Creating a map of maps needs a template inner map whose shape every stored map must match.
+ * @module
+ */
+import { type Codec, show } from "../codec/codec.ts";
+
+/** A map or program, or its fd: what a map of maps or a program array stores. */
+export type FdRef = number | { readonly fd: number };
+
+/**
+ * The value codec of prog_array, array_of_maps and hash_of_maps: an fd (or an object with `.fd`,
+ * such as a BpfMap) goes in; the stored object's kernel id comes out (open it with BpfMap.fromId).
+ */
+export const fdId: Codec<number, FdRef> = {
+  size: 4,
+  align: 4,
+  name: "fd -> id",
+  encode(v: FdRef, buf: Uint8Array, off: number): void {
+    const fd = typeof v === "number" ? v : typeof v === "object" && v !== null ? v.fd : undefined;
+    if (typeof fd !== "number" || (fd | 0) !== fd || fd < 0) {
+      throw new TypeError(`fd -> id: expects a BpfMap (or another object with an fd) or an fd number, got ${show(v)}`);
+    }
+    buf[off] = fd & 0xff;
+    buf[off + 1] = (fd >>> 8) & 0xff;
+    buf[off + 2] = (fd >>> 16) & 0xff;
+    buf[off + 3] = fd >>> 24;
+  },
+  decode(buf: Uint8Array, off: number): number {
+    return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+  },
+};

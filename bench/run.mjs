@@ -6,16 +6,11 @@
 //   node bench/run.mjs [--rounds 5] [--n 1000000] [--batch-rounds 300]
 //
 // Node runs the compiled package (dist/, what npm users import); Bun and Deno run the sources.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { arg, buildDist, interleave, kernel, median, root, runtimeCommands } from "./lib.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const rounds = arg("rounds", 5);
 const n = arg("n", 1_000_000);
 const batchRounds = arg("batch-rounds", 300);
@@ -23,35 +18,18 @@ const batchRounds = arg("batch-rounds", 300);
 mkdirSync(join(root, ".cache", "bench"), { recursive: true });
 const cbin = join(root, ".cache", "bench", "map");
 execFileSync("gcc", ["-O2", "-o", cbin, join(root, "bench", "c", "map.c")]);
-execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], { cwd: root });
+buildDist();
 
-const bin = (x) => join(root, "node_modules", ".bin", x);
 const runs = {
   c: [cbin, [String(n), String(batchRounds)]],
-  node: [process.execPath, [join(root, "bench", "map.mjs"), String(n), String(batchRounds)], { TSBPF_ENTRY: "../dist/mod.js" }],
-  bun: [bin("bun"), [join(root, "bench", "map.mjs"), String(n), String(batchRounds)]],
-  deno: [bin("deno"), ["run", "-A", join(root, "bench", "map.mjs"), String(n), String(batchRounds)]],
+  ...runtimeCommands(join(root, "bench", "map.mjs"), [String(n), String(batchRounds)]),
 };
 
-const results = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
-for (let r = 0; r < rounds; r++) {
-  for (const [name, [cmd, args, env]] of Object.entries(runs)) {
-    const p = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
-    if (p.status !== 0) throw new Error(`${name} failed: ${p.stderr || p.stdout}`);
-    results[name].push(JSON.parse(p.stdout.trim().split("\n").pop()));
-  }
-  process.stderr.write(`round ${r + 1}/${rounds} done\n`);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const results = interleave(runs, rounds);
 const med = (name, op) => median(results[name].map((x) => x[op]));
 const targets = { node: 1.25, bun: 1.08, deno: 1.08 };
 
-const kernel = execFileSync("uname", ["-r"], { encoding: "utf8" }).trim();
-console.log(`\nmap hot loops, median of ${rounds} interleaved rounds; ${n} ops per loop; kernel ${kernel}\n`);
+console.log(`\nmap hot loops, median of ${rounds} interleaved rounds; ${n} ops per loop; kernel ${kernel()}\n`);
 console.log("| runtime | lookup ns/op | vs C | update ns/op | vs C | batch of 1024 µs | 1024 single lookups µs | batch speedup |");
 console.log("|---|---|---|---|---|---|---|---|");
 let miss = 0;

@@ -11,24 +11,9 @@ if [[ -f $dest/VERSION && -f $dest/usr/include/linux/bpf.h ]]; then
   echo "uapi: linux-libc-dev $(cat "$dest/VERSION") already in $dest"
   exit 0
 fi
-mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/etc/empty"
-touch "$apt/status"
-echo "deb [trusted=yes] http://deb.debian.org/debian sid main" > "$apt/etc/sources.list"
-cat > "$apt/etc/apt.conf" <<CONF
-Dir::Etc::SourceList "$apt/etc/sources.list";
-Dir::Etc::SourceParts "$apt/etc/empty";
-Dir::Etc::Parts "$apt/etc/empty";
-Dir::Etc::Preferences "$apt/etc/empty/none";
-Dir::Etc::PreferencesParts "$apt/etc/empty";
-Dir::State::Lists "$apt/lists";
-Dir::State::Status "$apt/status";
-Dir::Cache "$apt/cache";
-APT::Architecture "amd64";
-APT::Sandbox::User "root";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-CONF
-export APT_CONFIG=$apt/etc/apt.conf
+# shellcheck source=lib/private-apt.sh
+. "$root/scripts/lib/private-apt.sh"
+private_apt "$apt" sid http://deb.debian.org/debian
 apt-get -q update >/dev/null
 cd "$apt"
 rm -f linux-libc-dev_*.deb

@@ -12,14 +12,9 @@
 // makes exactly our bytes from our text and that llvm-objdump prints exactly our text.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { arg, bin, median, root } from "../lib.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const n = arg("n", 100_000);
 const rounds = arg("rounds", 7);
 const llvm = process.env.LLVM_BIN ?? "/usr/lib/llvm-19/bin";
@@ -30,7 +25,6 @@ for (const t of ["llvm-mc", "llvm-objdump", "llvm-objcopy"]) {
 const dir = join(root, ".cache", "bench-asm");
 mkdirSync(dir, { recursive: true });
 const f = (name) => join(dir, name);
-const bin = (x) => join(root, "node_modules", ".bin", x);
 const cliTs = join(root, "bench", "asm", "cli.ts");
 const cliJs = f("cli.mjs");
 execFileSync(bin("rolldown"), [cliTs, "--file", cliJs, "--format", "esm", "--platform", "node"], { cwd: root, stdio: "ignore" });
@@ -91,7 +85,6 @@ for (let r = -1; r < rounds; r++) { // round -1 warms caches (Deno's transpile c
     }
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const pad = (s, w) => String(s).padEnd(w);
 const lpad = (s, w) => String(s).padStart(w);

@@ -8,22 +8,11 @@ import { type AnyCodec, prefixed } from "../codec/codec.ts";
 import { MapType } from "../constants/enums.gen.ts";
 import { UpdateFlags } from "../constants/flags.gen.ts";
 import { BpfError } from "../errors.ts";
+import type { MapMeta } from "../cmd/mapmeta.ts";
 import { isFdMap, isIndexed, isKeyless, isQueue, mapTypeName } from "./types.ts";
 
-/** The shape of a map as the kernel reports it. */
-export interface Shape {
-  /** MapType value. */
-  readonly type: number;
-  /** key_size. */
-  readonly keySize: number;
-  /** value_size (of one CPU's value for per-CPU maps). */
-  readonly valueSize: number;
-  /** Bytes of a value in syscalls: one 8-byte slot per possible CPU for per-CPU maps. */
-  readonly valueBytes: number;
-  /** max_entries. */
-  readonly maxEntries: number;
-  /** map_flags. */
-  readonly flags: number;
+/** The shape of a map as the kernel reports it: what element calls check, and the name. */
+export interface Shape extends MapMeta {
   /** map_name ("" when unnamed). */
   readonly name: string;
 }

@@ -6,6 +6,7 @@
  */
 import { bytes } from "../codec/bytes.ts";
 import type { AnyCodec, Codec, Decoded, Encodable } from "../codec/codec.ts";
+import type { MapCreateOptions } from "../cmd/map.ts";
 import type { PerCpuCodec } from "../codec/percpu.ts";
 import type { FdRef } from "./of-maps.ts";
 import type { FdMapType, PerCpuMapType } from "./types.ts";
@@ -35,7 +36,8 @@ export type InnerMap = { readonly fd: number } | MapSpec<AnyCodec, AnyCodec, num
  * arrays of possibleCpus() of them. Maps of maps and program arrays take no value codec: fds go in,
  * ids come out.
  */
-export interface MapSpec<KC extends AnyCodec = RawCodec, VC extends AnyCodec = RawCodec, T extends number = number> {
+export interface MapSpec<KC extends AnyCodec = RawCodec, VC extends AnyCodec = RawCodec, T extends number = number>
+  extends Omit<MapCreateOptions, "innerMapFd"> {
   /** map_type: a MapType value. */
   type: T;
   /** Key codec; its size is key_size. Leave out for queue, stack, bloom filter. */
@@ -48,28 +50,8 @@ export interface MapSpec<KC extends AnyCodec = RawCodec, VC extends AnyCodec = R
   valueSize?: number;
   /** max_entries (the ring size in bytes for ring buffers). */
   maxEntries: number;
-  /** map_flags: MapCreateFlags values or'ed together. */
-  flags?: number;
-  /** map_name: up to 15 characters of [A-Za-z0-9_.]. */
-  name?: string;
   /** Maps of maps: a map every stored map must resemble (it may be closed after creation), or a spec for one. */
   inner?: InnerMap;
-  /** numa_node (with MapCreateFlags.numa_node). */
-  numaNode?: number;
-  /** map_ifindex: the device to offload to. */
-  ifindex?: number;
-  /** btf_fd: BTF object describing key and value. */
-  btfFd?: number;
-  /** btf_key_type_id. */
-  btfKeyTypeId?: number;
-  /** btf_value_type_id. */
-  btfValueTypeId?: number;
-  /** btf_vmlinux_value_type_id (struct_ops). */
-  btfVmlinuxValueTypeId?: number;
-  /** map_extra: bloom filter hash count, arena address, ... */
-  mapExtra?: number | bigint;
-  /** map_token_fd (with MapCreateFlags.token_fd). */
-  tokenFd?: number;
 }
 
 /** What values of a map of type `T` made with value codec `VC` decode to. */

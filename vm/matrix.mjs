@@ -1,0 +1,205 @@
+// The VM matrix's pure logic: command-line options, the kernel list, what the guests run, the
+// order of the VMs, their result cells and the table printed at the end. No I/O here (vm/run.mjs
+// does it), so test/vm/ can check all of it.
+
+export const RUNTIMES = ["node", "bun", "deno"];
+
+const USAGE = `usage: node vm/run.mjs [options] [--] [vitest args...]
+  --kernels a,b     kernels to boot, by name from vm/kernels.list (default: all)
+  --runtimes a,b    runtimes to test in each VM: node,bun,deno (default: all three)
+  --jobs N          VMs at a time (default 2); each VM runs one kernel x runtime cell
+  --timeout S       seconds before a VM is killed (default 900)
+  --memory M        guest memory in MiB (default 1024)
+  --all             run every test file, not only the privileged ones (see below)
+  --refresh         re-resolve kernels from the mirror even when cached (sid moves)
+  --verbose         stream the guests' consoles, prefixed with the kernel name
+Arguments it does not know (and everything after --) go to vitest in every VM. By default the VMs
+run the privileged test files: those that call itPriv/describePriv (test/helpers/env.ts); the
+others do not depend on the kernel and run on the host. File filters (arguments not starting
+with -) replace that selection; give vitest options a value with "=", e.g. -t=name.`;
+
+/** Parses run.mjs's arguments. Throws an Error with the usage text on a bad option. */
+export function parseArgs(argv) {
+  const o = { kernels: null, runtimes: [...RUNTIMES], jobs: 2, timeout: 900, memory: 1024, refresh: false, verbose: false, all: false, help: false, vitestArgs: [] };
+  const value = (i, name) => {
+    if (i + 1 >= argv.length) throw new Error(`${name} needs a value\n${USAGE}`);
+    return argv[i + 1];
+  };
+  const positive = (s, name) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${s}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    switch (a) {
+      case "--kernels": o.kernels = list(value(i++, a)); break;
+      case "--runtimes": o.runtimes = list(value(i++, a)); break;
+      case "--jobs": o.jobs = positive(value(i++, a), a); break;
+      case "--timeout": o.timeout = positive(value(i++, a), a); break;
+      case "--memory": o.memory = positive(value(i++, a), a); break;
+      case "--all": o.all = true; break;
+      case "--refresh": o.refresh = true; break;
+      case "--verbose": o.verbose = true; break;
+      case "-h": case "--help": o.help = true; break;
+      case "--": o.vitestArgs.push(...argv.slice(i + 1)); i = argv.length; break;
+      default: o.vitestArgs.push(a);
+    }
+  }
+  const bad = o.runtimes.filter((r) => !RUNTIMES.includes(r));
+  if (bad.length || !o.runtimes.length) throw new Error(`unknown runtime "${bad.join(",")}": choose from ${RUNTIMES.join(",")}`);
+  return o;
+}
+
+export const usage = USAGE;
+
+function list(s) {
+  return s.split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+/** Parses vm/kernels.list: "name suite archive-url" lines, # comments. */
+export function parseKernelList(text) {
+  const out = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/#.*/, "").trim();
+    if (!line) continue;
+    const [name, suite, url] = line.split(/\s+/);
+    if (!url) throw new Error(`vm/kernels.list: expected "name suite archive-url", got "${line}"`);
+    out.push({ name, suite, url });
+  }
+  return out;
+}
+
+/** The kernels to run: all, or those named (by name or suite), in the list's order. */
+export function selectKernels(all, wanted) {
+  if (!wanted) return all;
+  const unknown = wanted.filter((w) => !all.some((k) => k.name === w || k.suite === w));
+  if (unknown.length) throw new Error(`unknown kernel "${unknown.join(",")}": choose from ${all.map((k) => k.name).join(",")}`);
+  return all.filter((k) => wanted.includes(k.name) || wanted.includes(k.suite));
+}
+
+/** True for a test file with privileged tests: one that calls itPriv or describePriv. */
+export function isPrivileged(source) {
+  return /\b(itPriv|describePriv)\s*\(/.test(source);
+}
+
+/**
+ * The vitest arguments for the VMs: the user's, plus the privileged files as filters unless the
+ * user gave file filters or asked for --all. `files` are { path, source } relative to the project.
+ */
+export function guestVitestArgs(opts, files) {
+  const userFilters = opts.vitestArgs.some((a) => !a.startsWith("-"));
+  if (opts.all || userFilters) return [...opts.vitestArgs];
+  const priv = files.filter((f) => isPrivileged(f.source)).map((f) => f.path).sort();
+  if (!priv.length) throw new Error("no test file calls itPriv/describePriv: nothing for the VMs to run (use --all)");
+  return [...opts.vitestArgs, ...priv];
+}
+
+/** Quotes a word for a POSIX shell. */
+export function shellQuote(s) {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${String(s).replace(/'/g, `'\\''`)}'`;
+}
+
+/** The args.sh a guest sources: sets the arguments of scripts/test-all.mjs. */
+export function argsScript(runtimes, vitestArgs) {
+  return `set -- ${["--runtimes", runtimes.join(","), ...vitestArgs].map(shellQuote).join(" ")}\n`;
+}
+
+/**
+ * A cell (one kernel x one runtime, one VM) from the runner's summary (TSBPF_SUMMARY JSON, or
+ * null when the guest wrote none). It passes when its runtime reported and no test failed.
+ */
+export function cell(summary, runtime) {
+  const s = summary?.[runtime];
+  if (!s) return { runtime, ok: false, reported: false, passed: 0, failed: 0, skipped: 0 };
+  return { runtime, ok: s.failed === 0, reported: true, passed: s.passed, failed: s.failed, skipped: s.skipped };
+}
+
+/**
+ * The order to boot cells in: longest first (by the previous run's times if it timed every cell,
+ * else node, deno, bun), so that two lanes finish close together.
+ */
+export function schedule(kernels, runtimes, previous = {}) {
+  const guess = { node: 3, deno: 2, bun: 1 };
+  const jobs = kernels.flatMap((k) => runtimes.map((runtime) => ({ kernel: k, runtime })));
+  const known = jobs.every((j) => previous[`${j.kernel.name}/${j.runtime}`] != null);
+  const cost = (j) => (known ? previous[`${j.kernel.name}/${j.runtime}`] : guess[j.runtime] ?? 0);
+  return jobs.map((j, i) => ({ j, i })).sort((a, b) => cost(b.j) - cost(a.j) || a.i - b.i).map((x) => x.j);
+}
+
+function cellText(c) {
+  const time = c.seconds == null ? "" : ` ${Math.round(c.seconds)}s`;
+  const boots = c.attempts > 1 ? ` (${c.attempts} boots)` : "";
+  if (!c.reported) return `FAIL no report${time}${boots}`;
+  return `${c.ok ? "ok" : "FAIL"} ${c.passed}/${c.failed}/${c.skipped}${time}${boots}`;
+}
+
+/**
+ * The table printed after the matrix: a row per kernel, a column per runtime. rows:
+ * [{ name, suite, release, cells: [{ runtime, ok, reported, passed, failed, skipped, seconds, attempts }] }].
+ * A cell reads "ok passed/failed/skipped <VM wall time>", "FAIL ..." or "FAIL no report".
+ */
+export function formatTable(rows, runtimes) {
+  const head = ["kernel", ...runtimes];
+  const body = rows.map((r) => [`${r.name} (${r.release ?? "?"})`, ...runtimes.map((rt) => cellText(r.cells.find((c) => c.runtime === rt)))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cols) => cols.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(head), ...body.map(line), "cell: passed/failed/skipped tests, then the VM's wall time"].join("\n");
+}
+
+/** The same table as Markdown, for the README. */
+export function markdownTable(rows, runtimes) {
+  const out = [`| kernel | suite | ${runtimes.join(" | ")} |`, `|---|---|${runtimes.map(() => "---|").join("")}`];
+  for (const r of rows) {
+    const cs = runtimes.map((rt) => {
+      const c = r.cells.find((x) => x.runtime === rt);
+      const time = c.seconds == null ? "" : `, ${Math.round(c.seconds)} s`;
+      return c.reported ? `${c.ok ? "pass" : "**FAIL**"} ${c.passed}/${c.failed}/${c.skipped}${time}` : `**FAIL** no report${time}`;
+    });
+    out.push(`| ${r.release ?? r.name} | ${r.suite} | ${cs.join(" | ")} |`);
+  }
+  return out.join("\n");
+}
+
+/** The last line of the run: cells (kernel x runtime) that passed and failed. */
+export function matrixLine(rows) {
+  const all = rows.flatMap((r) => r.cells);
+  const passed = all.filter((c) => c.ok).length;
+  return `matrix: ${passed} passed, ${all.length - passed} failed`;
+}
+
+/**
+ * The tests of every cell summed, as the host runner prints them; a cell without a report counts
+ * as one failed test, so that the sum cannot pass when a VM never ran.
+ */
+export function testsLine(rows) {
+  const t = { p: 0, f: 0, s: 0 };
+  for (const c of rows.flatMap((r) => r.cells)) {
+    if (!c.reported) t.f++;
+    else (t.p += c.passed), (t.f += c.failed), (t.s += c.skipped);
+  }
+  return `matrix tests: ${t.p} passed, ${t.f} failed` + (t.s ? `, ${t.s} skipped` : "");
+}
+
+/** The last `n` lines of a console log, without terminal escapes and carriage returns. */
+export function consoleTail(text, n) {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1bc/g, "").replace(/\r/g, "");
+  const lines = clean.split("\n");
+  while (lines.length && lines[lines.length - 1].trim() === "") lines.pop();
+  return lines.slice(-n).join("\n");
+}
+
+/** Runs `worker(item)` over `items`, at most `limit` at a time, and resolves to the results in order. */
+export async function pool(items, limit, worker) {
+  const results = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await worker(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}

@@ -43,7 +43,9 @@ for (const name of ["c", "node", "bun", "deno"]) {
   const t = targets[name];
   const mark = (ratio) => (t === undefined ? "" : ratio <= t ? " ✓" : ` ✗ (target ${t})`);
   if (t !== undefined && (rl > t || ru > t)) miss++;
-  if (s / b < 5) miss++;
-  console.log(`| ${name} | ${lk.toFixed(0)} | ${rl.toFixed(3)}${mark(rl)} | ${up.toFixed(0)} | ${ru.toFixed(3)}${mark(ru)} | ${(b / 1000).toFixed(1)} | ${(s / 1000).toFixed(1)} | ${(s / b).toFixed(1)}x${s / b >= 5 ? " ✓" : " ✗ (target 5x)"} |`);
+  // The batch target is ours: C is the baseline, shown for reference.
+  const batchMark = name === "c" ? "" : s / b >= 5 ? " ✓" : " ✗ (target 5x)";
+  if (batchMark.includes("✗")) miss++;
+  console.log(`| ${name} | ${lk.toFixed(0)} | ${rl.toFixed(3)}${mark(rl)} | ${up.toFixed(0)} | ${ru.toFixed(3)}${mark(ru)} | ${(b / 1000).toFixed(1)} | ${(s / 1000).toFixed(1)} | ${(s / b).toFixed(1)}x${batchMark} |`);
 }
 console.log(miss ? `\n${miss} target(s) missed` : "\nall targets met");

@@ -8,11 +8,8 @@ import {
   haveLargeInstructions, haveLinkCreate, haveMapType, haveMemcgAccounting, haveProgType, HELPER_VERSIONS, type HelperName,
   Helper, MAP_TYPE_VERSIONS, MapType, type MapTypeName, MISC_VERSIONS, type MiscFeature, PROG_TYPE_VERSIONS, ProgType, type ProgTypeName,
 } from "../../mod.ts";
-import { kernelAtLeast, kernelRelease, missing } from "../helpers/env.ts";
-import { configState } from "./kconfig.ts";
-
-const why = missing();
-const test = why ? it.skip : it;
+import { describePriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
+import { configState } from "../helpers/kconfig.ts";
 
 const MISC: Readonly<Record<MiscFeature, () => boolean>> = {
   isa_v2: () => haveIsa("v2"),
@@ -30,7 +27,7 @@ const MISC: Readonly<Record<MiscFeature, () => boolean>> = {
 function check(what: string, since: FeatureVersion[], probe: () => boolean): void {
   const versions = since.map((s) => s.version).join(" and ");
   const configs = since.flatMap((s) => (s.config ? [s.config] : []));
-  test(`${what}: Linux ${versions}${configs.length ? `, ${configs.join(", ")}` : ""}`, (ctx) => {
+  it(`${what}: Linux ${versions}${configs.length ? `, ${configs.join(", ")}` : ""}`, (ctx) => {
     const newer = since.every((s) => kernelAtLeast(s.version));
     let yes: boolean;
     try {
@@ -54,7 +51,7 @@ function check(what: string, since: FeatureVersion[], probe: () => boolean): voi
   });
 }
 
-describe(`feature probes against their versions on ${kernelRelease}${why ? ` [skipped: ${why}]` : ""}`, () => {
+describePriv(`feature probes against their versions on ${kernelRelease}`, () => {
   describe("map types", () => {
     for (const [name, v] of Object.entries(MAP_TYPE_VERSIONS) as [MapTypeName, FeatureVersion][]) {
       check(`map type ${name}`, [v], () => haveMapType(name));
@@ -73,7 +70,9 @@ describe(`feature probes against their versions on ${kernelRelease}${why ? ` [sk
   describe("misc", () => {
     for (const [name, v] of Object.entries(MISC_VERSIONS) as [MiscFeature, FeatureVersion][]) check(name, [v], MISC[name]);
   });
+});
 
+describe("the version table", () => {
   it("every map and program type of the UAPI has a version", () => {
     const aliases = ["unspec", "cgroup_storage_deprecated", "percpu_cgroup_storage_deprecated"];
     expect(Object.keys(MAP_TYPE_VERSIONS).sort()).toEqual(Object.keys(MapType).filter((k) => !aliases.includes(k)).sort());

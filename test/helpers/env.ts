@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "vitest";
+import { configState } from "./kconfig.ts";
 
 /** The JS runtime running the tests. */
 export const runtime: "deno" | "bun" | "node" =
@@ -40,6 +41,8 @@ export interface Needs {
   kernel?: string;
   /** Needs kprobes. */
   kprobes?: boolean;
+  /** A kernel build option (CONFIG_...) that must not be off; runs when the config cannot be found. */
+  config?: string;
 }
 
 /** Why a privileged test cannot run here, or null when it can. */
@@ -47,6 +50,7 @@ export function missing(needs: Needs = {}): string | null {
   if (!isRoot) return "needs root (bpf() requires CAP_BPF or CAP_SYS_ADMIN)";
   if (needs.kernel && !kernelAtLeast(needs.kernel)) return `needs kernel >= ${needs.kernel}, running ${kernelRelease}`;
   if (needs.kprobes && !haveKprobes()) return `needs kprobes (CONFIG_KPROBES), absent on ${kernelRelease}`;
+  if (needs.config && configState(needs.config) === "off") return `needs ${needs.config}, off in the build of ${kernelRelease}`;
   return null;
 }
 

@@ -6,12 +6,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { kernelRelease } from "../helpers/env.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function candidates(): string[] {
-  const rel = kernelRelease;
+  const rel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
   const out = [`/boot/config-${rel}`, `/lib/modules/${rel}/config`, `/usr/lib/modules/${rel}/config`];
   const vm = process.env.TSBPF_VM_CACHE ?? join(root, ".cache", "vm");
   const kernels = join(vm, "kernels");

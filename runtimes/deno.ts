@@ -59,6 +59,14 @@ export function denoBackend(libc = "libc.so.6"): Backend {
       const rc = Number(sys6(n, a0, a1, a2, a3, a4, a5));
       return rc === -1 ? -errno[0] : rc;
     },
+    bind(attr: Uint8Array, size: number): (cmd: number) => number {
+      void attr.buffer;
+      const p = D.UnsafePointer.of(attr);
+      return (cmd) => {
+        const rc = sys(SYS_BPF, cmd, p, size);
+        return rc < 0 ? -errno[0] : rc;
+      };
+    },
     address(buf: Uint8Array): number {
       void buf.buffer; // moves a small on-heap array out of V8's moving heap, once
       return Number(D.UnsafePointer.value(D.UnsafePointer.of(buf)));

@@ -54,6 +54,14 @@ export function nodeBackend(libc = "libc.so.6"): Backend {
       const rc = Number(sys6(n, a0, a1, a2, a3, a4, a5));
       return rc === -1 ? -koffi.errno() : rc;
     },
+    bind(attr: Uint8Array, size: number): (cmd: number) => number {
+      void attr.buffer;
+      const addr = Number(koffi.address(attr));
+      return (cmd) => {
+        const rc = sys(SYS_BPF, cmd, addr, size);
+        return rc < 0 ? -koffi.errno() : rc;
+      };
+    },
     address(buf: Uint8Array): number {
       void buf.buffer;
       return Number(koffi.address(buf));

@@ -10,7 +10,7 @@ import { BpfError } from "../errors.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw } from "../sys/bpf.ts";
 import { MapBatchAttr, MapCreateAttr } from "../sys/layout.gen.ts";
-import { deleteRaw, elemCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updateRaw } from "./elem.ts";
+import { deleteRaw, fdOnlyCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updateRaw } from "./elem.ts";
 import { type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
 import { checkFd, checkName, u32Arg } from "./args.ts";
 
@@ -73,12 +73,20 @@ function sizeError(cmd: string, fd: number, what: string, got: number, want: num
 
 /**
  * Checks key and value against the map's sizes; skipped when `fd` is not a map (the kernel
- * refuses it before touching memory).
+ * refuses it before touching memory). The message is built apart, off the hot path.
  */
-function check(cmd: string, fd: number, m: MapMeta | null, key: Uint8Array | null, value: Uint8Array | null, valueWant: number): void {
+function check(cmd: string, fd: number, m: MapMeta | null, key: Uint8Array | null, value: Uint8Array | null, flags: number): void {
   if (m === null) return;
-  if (key === null ? m.keySize !== 0 : key.length !== m.keySize) throw sizeError(cmd, fd, "key", key === null ? 0 : key.length, m.keySize, m);
-  if (value !== null && value.length !== valueWant) throw sizeError(cmd, fd, cmd === "map_get_next_key" ? "next key" : "value", value.length, valueWant, m);
+  const want = flags === 0 ? m.valueBytes : valueBytesFor(m, flags);
+  if ((key === null ? 0 : key.length) !== m.keySize || (value !== null && value.length !== want)) {
+    throw badSizes(cmd, fd, m, key, value, want);
+  }
+}
+
+function badSizes(cmd: string, fd: number, m: MapMeta, key: Uint8Array | null, value: Uint8Array | null, want: number): RangeError {
+  const klen = key === null ? 0 : key.length;
+  if (klen !== m.keySize) return sizeError(cmd, fd, "key", klen, m.keySize, m);
+  return sizeError(cmd, fd, "value", value!.length, want, m);
 }
 
 function fail(cmd: string, rc: number, fd: number): never {
@@ -88,7 +96,7 @@ function fail(cmd: string, rc: number, fd: number): never {
 /** BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`. Throws NotFound for a missing key. */
 export function mapLookupElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
-  check("map_lookup_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
+  check("map_lookup_elem", fd, m, key, value, flags);
   const rc = lookupRaw(fd, key, value, flags);
   if (rc < 0) fail("map_lookup_elem", rc, fd);
 }
@@ -96,7 +104,7 @@ export function mapLookupElem(fd: number, key: Uint8Array | null, value: Uint8Ar
 /** BPF_MAP_UPDATE_ELEM: sets `key` to `value`; flags are UpdateFlags (any, noexist, exist, lock). */
 export function mapUpdateElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
-  check("map_update_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
+  check("map_update_elem", fd, m, key, value, flags);
   const rc = updateRaw(fd, key, value, flags);
   if (rc < 0) fail("map_update_elem", rc, fd);
 }
@@ -116,7 +124,10 @@ export function mapDeleteElem(fd: number, key: Uint8Array): void {
 export function mapGetNextKey(fd: number, key: Uint8Array | null, nextKey: Uint8Array): boolean {
   const m = mapMeta(fd);
   // A null key asks for the first key, whatever the key size.
-  check("map_get_next_key", fd, m, key ?? (m === null ? null : new Uint8Array(m.keySize)), nextKey, m === null ? 0 : m.keySize);
+  if (m !== null) {
+    if (key !== null) check("map_get_next_key", fd, m, key, null, 0);
+    if (nextKey.length !== m.keySize) throw sizeError("map_get_next_key", fd, "next key", nextKey.length, m.keySize, m);
+  }
   const rc = nextKeyRaw(fd, key, nextKey);
   if (rc === -Errno.ENOENT) return false;
   if (rc < 0) fail("map_get_next_key", rc, fd);
@@ -129,14 +140,14 @@ export function mapGetNextKey(fd: number, key: Uint8Array | null, nextKey: Uint8
  */
 export function mapLookupAndDeleteElem(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const m = mapMeta(fd);
-  check("map_lookup_and_delete_elem", fd, m, key, value, m === null ? 0 : valueBytesFor(m, flags));
+  check("map_lookup_and_delete_elem", fd, m, key, value, flags);
   const rc = lookupAndDeleteRaw(fd, key, value, flags);
   if (rc < 0) fail("map_lookup_and_delete_elem", rc, fd);
 }
 
 /** BPF_MAP_FREEZE: makes the map read-only from user space from now on. */
 export function mapFreeze(fd: number): void {
-  const rc = elemCall(Cmd.map_freeze, checkFd(fd), false, false, 0);
+  const rc = fdOnlyCall(Cmd.map_freeze, checkFd(fd));
   if (rc < 0) fail("map_freeze", rc, fd);
 }
 

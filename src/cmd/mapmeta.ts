@@ -79,7 +79,11 @@ export function loadMapMeta(fd: number): MapMeta {
  */
 export function mapMeta(fd: number): MapMeta | null {
   const m = metas[fd];
-  if (m !== undefined) return m;
+  return m !== undefined ? m : unknownMeta(fd);
+}
+
+// Kept apart from mapMeta so the engines inline the cached case into every element call.
+function unknownMeta(fd: number): MapMeta | null {
   if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`bad fd ${fd}`);
   const target = fdTarget(fd);
   if (target !== "anon_inode:bpf-map") {

@@ -30,19 +30,33 @@ export type Decoded<C> = C extends Codec<infer T, any> ? T : never;
 /** What codec `C` accepts. */
 export type Encodable<C> = C extends Codec<any, infer I> ? I : never;
 
-let lastBuffer: ArrayBufferLike | undefined;
+let lastArray: Uint8Array | undefined;
 let lastView: DataView = new DataView(new ArrayBuffer(0));
 
 /**
  * A DataView over `buf`'s whole ArrayBuffer (index it with `buf.byteOffset + off`). Maps reuse
- * their scratch buffers, so a one-entry cache makes this allocation-free on the hot path.
+ * their scratch buffers, so a one-entry cache makes this allocation-free on the hot path; it is
+ * keyed by the array itself because V8's `.buffer` getter costs ~20 ns a read.
  */
 export function viewOf(buf: Uint8Array): DataView {
-  if (buf.buffer !== lastBuffer) {
-    lastBuffer = buf.buffer;
+  if (buf !== lastArray) {
+    lastArray = buf;
     lastView = new DataView(buf.buffer);
   }
   return lastView;
+}
+
+/** The little-endian u32 at `buf[off]`, from bytes (cheaper than a DataView in every engine). */
+export function getU32(buf: Uint8Array, off: number): number {
+  return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+}
+
+/** Writes `v` (a u32) little-endian at `buf[off]`. */
+export function putU32(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = v;
+  buf[off + 1] = v >>> 8;
+  buf[off + 2] = v >>> 16;
+  buf[off + 3] = v >>> 24;
 }
 
 /** Describes a bad value for an error message: its type and a short rendering. */

@@ -4,7 +4,7 @@
  * Encoders refuse what the C type cannot hold instead of wrapping it silently.
  * @module
  */
-import { type Codec, show, viewOf } from "./codec.ts";
+import { type Codec, getU32, putU32, show, viewOf } from "./codec.ts";
 
 const TWO32 = 4294967296;
 const MAX_U64 = (1n << 64n) - 1n;
@@ -66,10 +66,8 @@ export const be32: Codec<number> = small("be32", 4, "[0, 4294967295]", (v) => v 
 /** Writes a non-negative safe integer as a little-endian u64 without BigInt. */
 function putU64Number(v: number, buf: Uint8Array, off: number): void {
   const lo = v % TWO32;
-  const hi = (v - lo) / TWO32;
-  const dv = viewOf(buf);
-  dv.setUint32(buf.byteOffset + off, lo, true);
-  dv.setUint32(buf.byteOffset + off + 4, hi, true);
+  putU32(buf, off, lo);
+  putU32(buf, off + 4, (v - lo) / TWO32);
 }
 
 /** __u64 as a bigint; encode also takes a non-negative safe-integer number. */
@@ -126,11 +124,9 @@ export const u64n: Codec<number> = {
     putU64Number(v, buf, off);
   },
   decode(buf: Uint8Array, off: number): number {
-    const dv = viewOf(buf);
-    const lo = dv.getUint32(buf.byteOffset + off, true);
-    const hi = dv.getUint32(buf.byteOffset + off + 4, true);
-    if (hi >= 0x200000) throw new RangeError(`u64n: ${dv.getBigUint64(buf.byteOffset + off, true)} is above 2^53 - 1; use the u64 codec (bigint) for this value`);
-    return hi * TWO32 + lo;
+    const hi = getU32(buf, off + 4);
+    if (hi >= 0x200000) throw new RangeError(`u64n: ${viewOf(buf).getBigUint64(buf.byteOffset + off, true)} is above 2^53 - 1; use the u64 codec (bigint) for this value`);
+    return hi * TWO32 + getU32(buf, off);
   },
 };
 
@@ -146,11 +142,8 @@ export const i64n: Codec<number> = {
     viewOf(buf).setBigInt64(buf.byteOffset + off, BigInt(v), true);
   },
   decode(buf: Uint8Array, off: number): number {
-    const dv = viewOf(buf);
-    const lo = dv.getUint32(buf.byteOffset + off, true);
-    const hi = dv.getInt32(buf.byteOffset + off + 4, true);
-    const v = hi * TWO32 + lo;
-    if (!Number.isSafeInteger(v)) throw new RangeError(`i64n: ${dv.getBigInt64(buf.byteOffset + off, true)} is beyond ±(2^53 - 1); use the i64 codec (bigint) for this value`);
+    const v = (getU32(buf, off + 4) | 0) * TWO32 + getU32(buf, off);
+    if (!Number.isSafeInteger(v)) throw new RangeError(`i64n: ${viewOf(buf).getBigInt64(buf.byteOffset + off, true)} is beyond ±(2^53 - 1); use the i64 codec (bigint) for this value`);
     return v;
   },
 };

@@ -24,14 +24,34 @@ export interface Backend {
   address(buf: Uint8Array): number;
   /** A copy of `len` bytes at a native address (memory the kernel mapped for us, e.g. mmap). */
   read?(addr: number, len: number): Uint8Array;
+  /**
+   * Optional: `bpf(cmd, attr, size)` as a one-argument function for an attr buffer that never
+   * moves, so the element hot path passes only `cmd` (adapters precompute the pointer they pass).
+   * As with `address()`, the caller keeps `attr` alive while it uses the function.
+   */
+  bind?(attr: Uint8Array, size: number): (cmd: number) => number;
+}
+
+/** `bpf(cmd, attr, size)` for a fixed `attr` through `b`: its own `bind`, or a wrapper over `bpf`. */
+export function bindBpf(b: Backend, attr: Uint8Array, size: number): (cmd: number) => number {
+  if (b.bind !== undefined) return b.bind(attr, size);
+  const addr = b.address(attr);
+  return (cmd) => b.bpf(cmd, attr, addr, size);
 }
 
 let current: Backend | undefined;
 let factory: (() => Backend) | undefined;
+const listeners: (() => void)[] = [];
 
 /** Installs `b` as the backend every call goes through from now on (a fake for tests, or another FFI). */
 export function setBackend(b: Backend): void {
   current = b;
+  for (const f of listeners) f();
+}
+
+/** Calls `f` whenever setBackend() installs a backend: for callers that cache what they bound. */
+export function onBackendChange(f: () => void): void {
+  listeners.push(f);
 }
 
 /** Registers how to build the default backend on first use; `runtimes/auto.ts` calls this. */

@@ -2,7 +2,7 @@
 // programs that use maps, info.
 import { expect } from "vitest";
 import {
-  close, Insn, mapCreate, mapLookupElem, MapType, progInfoByFd, progLoad, ProgType, progTestRun, SkBuff, XdpAction,
+  close, Insn, mapCreate, mapLookupElem, MapType, progInfoByFd, progLoad, ProgType, progRun, progTestRun, SkBuff, XdpAction,
 } from "../mod.ts";
 import { describePriv, itPriv } from "./helpers/env.ts";
 import { bpfError } from "./helpers/expect.ts";
@@ -31,6 +31,8 @@ describePriv("programs", () => {
     const r = progTestRun(fd, { data: new Uint8Array(64) });
     expect(r.retval).toBe(42);
     expect(r.dataSizeOut).toBe(64);
+    // BPF_PROG_RUN is the same command under its newer name.
+    expect(progRun(fd, { data: new Uint8Array(64) }).retval).toBe(42);
   });
 
   itPriv("the program sees the test data (legacy packet load)", () => {

@@ -215,6 +215,9 @@ export function progTestRun(fd: number, opts: TestRunOptions = {}): TestRunResul
   };
 }
 
+/** BPF_PROG_RUN: the kernel's newer name for BPF_PROG_TEST_RUN (the same command, 10). */
+export const progRun: typeof progTestRun = progTestRun;
+
 /** Optional attributes of BPF_PROG_ATTACH and BPF_PROG_DETACH. */
 export interface AttachOptions {
   /** AttachFlags values (allow_multi, replace, before, after, id, ...). */

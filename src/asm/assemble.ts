@@ -515,13 +515,8 @@ class Assembler extends TokenCursor {
     const sizeTok = this.p + 3;
     const [size, base, off] = this.atomicMem(!w);
     if (size !== BPF.W && size !== BPF.DW) this.fail(sizeTok, "atomic operations work on u32 or u64");
-    this.eat(Tok.comma, "\",\"");
-    const i = this.p;
-    const src = this.reg(w ? "w" : "r");
-    if (src !== dst) this.fail(i, "the fetched value goes to the source register: write rN = atomic_fetch_add((u64 *)(rM + 0), rN)");
-    this.eat(Tok.rparen, "\")\"");
-    this.endOfStatement();
-    this.emit(BPF.STX | BPF.ATOMIC | size, base, src, off, op | AtomicOp.fetch);
+    this.sameRegisterTail(dst, w, "the fetched value goes to the source register: write rN = atomic_fetch_add((u64 *)(rM + 0), rN)");
+    this.emit(BPF.STX | BPF.ATOMIC | size, base, dst, off, op | AtomicOp.fetch);
   }
 
   private xchg(dst: number, w: boolean, is64: boolean): void {
@@ -530,13 +525,17 @@ class Assembler extends TokenCursor {
     this.eat(Tok.lparen, "\"(\"");
     const off = this.memRef(false);
     const base = this.memBase;
+    this.sameRegisterTail(dst, w, "xchg swaps in place: write rN = xchg_64(rM + 0, rN)");
+    this.emit(BPF.STX | BPF.ATOMIC | (is64 ? BPF.DW : BPF.W), base, dst, off, AtomicOp.xchg);
+  }
+
+  // ", rN )" closing a fetch or xchg, where LLVM only accepts the destination register again.
+  private sameRegisterTail(dst: number, w: boolean, message: string): void {
     this.eat(Tok.comma, "\",\"");
     const i = this.p;
-    const src = this.reg(w ? "w" : "r");
-    if (src !== dst) this.fail(i, "xchg swaps in place: write rN = xchg_64(rM + 0, rN)");
+    if (this.reg(w ? "w" : "r") !== dst) this.fail(i, message);
     this.eat(Tok.rparen, "\")\"");
     this.endOfStatement();
-    this.emit(BPF.STX | BPF.ATOMIC | (is64 ? BPF.DW : BPF.W), base, src, off, AtomicOp.xchg);
   }
 
   private cmpxchg(dst: number, w: boolean, is64: boolean, dstTok: number): void {

@@ -28,7 +28,7 @@ const out = join(root, ".cache", "bench");
 mkdirSync(out, { recursive: true });
 const cbin = join(out, "map");
 const clib = join(out, "libloops.so");
-execFileSync("gcc", ["-O2", "-pthread", "-o", cbin, join(root, "bench", "c", "map.c")]);
+execFileSync("gcc", ["-O2", "-pthread", "-o", cbin, join(root, "bench", "c", "map.c"), join(root, "bench", "c", "loops.c")]);
 execFileSync("gcc", ["-O2", "-shared", "-fPIC", "-o", clib, join(root, "bench", "c", "loops.c")]);
 buildDist();
 

@@ -1,12 +1,13 @@
 /**
  * The hot path of BPF_MAP_*_ELEM: one reused buffer holds the 32-byte attr, a key slot and a
- * value slot. Keys are copied in and values copied out, so a call needs no address lookups, no
- * allocation and no BigInt, and the kernel only ever touches memory this module owns.
+ * value slot. A key or value seen for the first time is copied through its slot, so a call needs
+ * no address lookup, no allocation and no BigInt.
  *
  * The attr's key and value pointers stay written between calls, and the backend is bound to the
  * buffer once: a lookup writes the fd and the flags and makes one FFI call. A caller that passes
  * the same key or value array twice in a row (a loop, a BpfMap's own buffers) has it adopted: the
  * attr points at it directly and the copy is skipped (copying 12 bytes costs V8 ~10 ns a call).
+ * The module keeps a reference to each array its pointers hold, so the GC cannot free it.
  *
  * The *Raw calls return -errno instead of throwing: a missing key is an everyday answer for
  * `get`, `has` and `delete`, and an Error with its stack costs more than the syscall. They trust

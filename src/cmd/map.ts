@@ -77,7 +77,7 @@ function sizeError(cmd: string, fd: number, what: string, got: number, want: num
  */
 function check(cmd: string, fd: number, m: MapMeta | null, key: Uint8Array | null, value: Uint8Array | null, flags: number): void {
   if (m === null) return;
-  const want = flags === 0 ? m.valueBytes : valueBytesFor(m, flags);
+  const want = valueBytesFor(m, flags);
   if ((key === null ? 0 : key.length) !== m.keySize || (value !== null && value.length !== want)) {
     throw badSizes(cmd, fd, m, key, value, want);
   }

@@ -38,7 +38,7 @@ function small(
       if (size === 1) x = buf[off];
       else if (size === 2) x = bigEndian ? (buf[off] << 8) | buf[off + 1] : buf[off] | (buf[off + 1] << 8);
       else if (bigEndian) x = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-      else x = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+      else x = getU32(buf, off);
       if (signed) x = size === 1 ? (x << 24) >> 24 : size === 2 ? (x << 16) >> 16 : x | 0;
       return x;
     },

@@ -4,7 +4,7 @@
  * the decoded result). The files of this directory take it so each can own one idea.
  * @module
  */
-import { type AnyCodec, prefixed } from "../codec/codec.ts";
+import { type AnyCodec, getU32, prefixed } from "../codec/codec.ts";
 import { MapType } from "../constants/enums.gen.ts";
 import { UpdateFlags } from "../constants/flags.gen.ts";
 import { BpfError } from "../errors.ts";
@@ -91,7 +91,7 @@ export class MapCore implements Shape {
 
   /** Throws a RangeError when the encoded key (at `buf[off]`) indexes past the end of an array. */
   checkIndex(buf: Uint8Array = this.k, off = 0): void {
-    const i = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+    const i = getU32(buf, off);
     if (i >= this.maxEntries) throw new RangeError(`${this.what}: index ${i} is out of range: the array has ${this.maxEntries} entries (0..${this.maxEntries - 1})`);
   }
 

@@ -4,7 +4,7 @@
  * Creating a map of maps needs a template inner map whose shape every stored map must match.
  * @module
  */
-import { type Codec, show } from "../codec/codec.ts";
+import { type Codec, getU32, putU32, show } from "../codec/codec.ts";
 
 /** A map or program, or its fd: what a map of maps or a program array stores. */
 export type FdRef = number | { readonly fd: number };
@@ -22,12 +22,9 @@ export const fdId: Codec<number, FdRef> = {
     if (typeof fd !== "number" || (fd | 0) !== fd || fd < 0) {
       throw new TypeError(`fd -> id: expects a BpfMap (or another object with an fd) or an fd number, got ${show(v)}`);
     }
-    buf[off] = fd & 0xff;
-    buf[off + 1] = (fd >>> 8) & 0xff;
-    buf[off + 2] = (fd >>> 16) & 0xff;
-    buf[off + 3] = fd >>> 24;
+    putU32(buf, off, fd);
   },
   decode(buf: Uint8Array, off: number): number {
-    return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+    return getU32(buf, off);
   },
 };

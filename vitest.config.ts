@@ -7,6 +7,9 @@ export default defineConfig({
     fileParallelism: false,
     globalSetup: ["test/setup/global.ts"],
     setupFiles: ["test/setup/fd-leak.ts"],
-    testTimeout: 60_000,
+    // Budgets scale with the machine: a VM guest (TSBPF_VM) runs under TCG, ~10x slower, and
+    // slower again when the host is loaded. A hook compiles C or boots a child runtime too.
+    testTimeout: process.env.TSBPF_VM ? 300_000 : 60_000,
+    hookTimeout: process.env.TSBPF_VM ? 300_000 : 60_000,
   },
 });

@@ -12,6 +12,7 @@ interface BunFfi {
   };
   ptr(buf: Uint8Array): number;
   toArrayBuffer(ptr: number, offset: number, len: number): ArrayBuffer;
+  CFunction(def: { ptr: number; args: string[]; returns: string }): (...args: number[]) => number | bigint;
 }
 
 /** True when running under Bun. */
@@ -64,6 +65,13 @@ export function bunBackend(libc = "libc.so.6"): Backend {
     },
     read(addr: number, len: number): Uint8Array {
       return new Uint8Array(ffi.toArrayBuffer(addr, 0, len)).slice();
+    },
+    view(addr: number, len: number): ArrayBuffer {
+      return ffi.toArrayBuffer(addr, 0, len);
+    },
+    nativeFn4(addr: number): (a0: number, a1: number, a2: number, a3: number) => number {
+      const f = ffi.CFunction({ ptr: addr, args: ["i64", "i64", "i64", "i64"], returns: "i64_fast" });
+      return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
     },
   };
 }

@@ -15,6 +15,7 @@ interface DenoFfi {
   };
   UnsafePointer: { of(buf: Uint8Array): unknown; value(p: unknown): bigint | number; create(v: bigint): unknown };
   UnsafePointerView: new (p: unknown) => DenoPointerView;
+  UnsafeFnPointer: new (p: unknown, def: { parameters: string[]; result: string }) => { call(...a: unknown[]): unknown };
 }
 
 /** True when running under Deno. */
@@ -74,6 +75,16 @@ export function denoBackend(libc = "libc.so.6"): Backend {
     read(addr: number, len: number): Uint8Array {
       const p = D.UnsafePointer.create(BigInt(addr));
       return new Uint8Array(new D.UnsafePointerView(p).getArrayBuffer(len)).slice();
+    },
+    view(addr: number, len: number): ArrayBuffer {
+      return new D.UnsafePointerView(D.UnsafePointer.create(BigInt(addr))).getArrayBuffer(len);
+    },
+    nativeFn4(addr: number): (a0: number, a1: number, a2: number, a3: number) => number {
+      const f = new D.UnsafeFnPointer(D.UnsafePointer.create(BigInt(addr)), {
+        parameters: ["i64", "i64", "i64", "i64"],
+        result: "i64",
+      });
+      return (a0, a1, a2, a3) => Number(f.call(a0, a1, a2, a3));
     },
   };
 }

@@ -11,6 +11,7 @@ interface Koffi {
   address(buf: Uint8Array): bigint | number;
   errno(): number;
   view(ptr: unknown, len: number): ArrayBuffer;
+  proto(decl: string): unknown;
   decode(ptr: unknown, type: string, len?: number): unknown;
 }
 
@@ -68,6 +69,14 @@ export function nodeBackend(libc = "libc.so.6"): Backend {
     },
     read(addr: number, len: number): Uint8Array {
       return new Uint8Array(koffi.view(addr, len)).slice();
+    },
+    view(addr: number, len: number): ArrayBuffer {
+      return koffi.view(addr, len);
+    },
+    nativeFn4(addr: number): (a0: number, a1: number, a2: number, a3: number) => number {
+      // An anonymous prototype: a named one may be declared only once per process.
+      const f = koffi.decode(addr, koffi.proto("long (long, long, long, long)") as string) as (...a: number[]) => number | bigint;
+      return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
     },
   };
 }

@@ -29,7 +29,8 @@ describePriv("bench: the C loops run in this process", () => {
     const so = join(dir, "libloops.so");
     execFileSync("gcc", ["-O2", "-shared", "-fPIC", "-o", so, join(root, "bench", "c", "loops.c")]);
     C = (await loadLoops(so)) as Loops;
-  });
+    // gcc in an emulated VM on a loaded machine takes far more than vitest's 10 s hook default.
+  }, 240_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   itPriv("lookup reads the map's value, and fails on a missing key", () => {

@@ -1,22 +1,24 @@
 /**
- * The hot path of BPF_MAP_*_ELEM: one reused buffer holds the 32-byte attr, a key slot and a
- * value slot. A key or value seen for the first time is copied through its slot, so a call needs
- * no address lookup, no allocation and no BigInt.
+ * The hot path of BPF_MAP_*_ELEM. One reused 32-byte attr; the key and value are copied through
+ * scratch regions that end at a guard page (sys/guarded.ts), each staged flush against its guard.
+ * The kernel copies key_size and value_size bytes, sizes this module only believes it knows: if
+ * another thread closed the fd number and made a bigger map under it, the kernel's copy runs into
+ * the guard and the call fails with EFAULT. The caller's arrays never reach the kernel, so no
+ * sequence of calls lets it write past them.
  *
- * The attr's key and value pointers stay written between calls, and the backend is bound to the
- * buffer once: a lookup writes the fd and the flags and makes one FFI call. A caller that passes
- * the same key or value array twice in a row (a loop, a BpfMap's own buffers) has it adopted: the
- * attr points at it directly and the copy is skipped (copying 12 bytes costs V8 ~10 ns a call).
- * The module keeps a reference to each array its pointers hold, so the GC cannot free it.
+ * The attr's pointers stay written while the staged lengths do not change, and the backend is
+ * bound to the attr once: a lookup copies the key, writes the fd and flags, makes one FFI call and
+ * copies the value out. Copying costs a few ns next to a syscall of ~1 us.
  *
  * The *Raw calls return -errno instead of throwing: a missing key is an everyday answer for
  * `get`, `has` and `delete`, and an Error with its stack costs more than the syscall. They trust
- * their caller for sizes; the public wrappers in map.ts check them first.
+ * their caller for argument types; the public wrappers in map.ts check them first.
  * @module
  */
 import { Cmd } from "../constants/enums.gen.ts";
 import { MapElemAttr } from "../sys/layout.gen.ts";
 import { type Backend, bindBpf, getBackend, onBackendChange } from "../sys/backend.ts";
+import { GuardedRegion } from "../sys/guarded.ts";
 
 const F = MapElemAttr.fields;
 const ATTR = MapElemAttr.size; // 32
@@ -25,24 +27,24 @@ const KEY_LO = F.key.off >> 2;
 const VAL_LO = F.value.off >> 2;
 const FLAGS_LO = F.flags.off >> 2;
 const TWO32 = 4294967296;
+// Marks for what an attr pointer holds besides a staged length: NULL, or nothing written yet.
+const NULL = -1;
+const STALE = -2;
 
-let buf = new Uint8Array(new ArrayBuffer(ATTR + 64 + 256));
-let a32 = new Uint32Array(buf.buffer, 0, ATTR / 4);
-let keyCap = 64;
-let valOff = ATTR + keyCap;
-// Views of the scratch slots: what the pointers hold when a key or value is copied.
-let scratchKey = buf.subarray(ATTR, valOff);
-let scratchVal = buf.subarray(valOff);
+const attr = new Uint8Array(new ArrayBuffer(ATTR));
+const a32 = new Uint32Array(attr.buffer);
+const keys = new GuardedRegion();
+const values = new GuardedRegion();
+// The staged length each pointer points at (the last `n` bytes of its region), or NULL / STALE.
+let keyAt = STALE;
+let valAt = STALE;
+// The regions' views and sizes, copied out of the objects for the hot path (0: not prepared).
+let ku8 = keys.u8;
+let kcap = 0;
+let vu8 = values.u8;
+let vcap = 0;
 
-// What the attr's pointers point at now: a scratch view, an adopted caller array, null for NULL,
-// undefined when not written for this buffer and backend.
-let keyAt: Uint8Array | null | undefined;
-let valAt: Uint8Array | null | undefined;
-// The last arrays seen: one seen twice in a row is adopted.
-let seenKey: Uint8Array | null = null;
-let seenVal: Uint8Array | null = null;
-
-// The backend the buffer is bound to (undefined: not bound), and its bound bpf(cmd, buf, ATTR).
+// The backend the attr is bound to (undefined: not bound), and its bound bpf(cmd, attr, ATTR).
 let backend: Backend | undefined;
 let call: (cmd: number) => number = unbound;
 
@@ -50,102 +52,87 @@ function unbound(): number {
   throw new Error("tsbpf: element call before prepare()");
 }
 
-/** Forgets everything derived from the buffer or the backend; the next call binds again. */
-function unbind(): void {
+onBackendChange(() => {
   backend = undefined;
   call = unbound;
-  keyAt = valAt = undefined;
-  seenKey = seenVal = null;
-}
+  keyAt = valAt = STALE;
+  kcap = vcap = 0;
+});
 
-onBackendChange(unbind);
-
-/** Writes the address of `at` (0 for null) into the u64 attr field at word `i`. */
-function writeAddress(i: number, at: Uint8Array | null): void {
-  const addr = at === null ? 0 : backend!.address(at);
+/** Writes address `addr` into the u64 attr field at word `i`. */
+function writeAddress(i: number, addr: number): void {
   const lo = addr % TWO32;
   a32[i] = lo;
   a32[i + 1] = (addr - lo) / TWO32;
 }
 
-function pointKey(at: Uint8Array | null): void {
-  writeAddress(KEY_LO, at);
-  keyAt = at;
-}
-
-function pointValue(at: Uint8Array | null): void {
-  writeAddress(VAL_LO, at);
-  valAt = at;
-}
-
-/**
- * Makes room for a key of `k` and a value of `v` bytes, then binds the backend to the buffer: a
- * new buffer drops the old binding and pointers, so this comes before anything is staged.
- */
+/** Binds the attr to the backend and makes room for a key of `k` and a value of `v` bytes. */
 function prepare(k: number, v: number): void {
-  if (k > keyCap || valOff + v > buf.length) grow(k, v);
+  // kcap is 0 until bound, so one compare covers both the first call and growth.
+  if (k >= kcap || v >= vcap) grow(k, v);
+}
+
+// Sizes equal to a capacity also come here: a region always keeps room past the largest staged
+// length, so `cap > n` holds on the hot path and the check stays one compare per region.
+function grow(k: number, v: number): void {
   if (backend === undefined) {
-    backend = getBackend();
-    call = bindBpf(backend, buf, ATTR);
+    const b = getBackend();
+    call = bindBpf(b, attr, ATTR);
+    backend = b;
+  }
+  if (keys.ensure(backend, k + 1)) keyAt = STALE;
+  if (values.ensure(backend, v + 1)) valAt = STALE;
+  ku8 = keys.u8;
+  kcap = keys.cap;
+  vu8 = values.u8;
+  vcap = values.cap;
+}
+
+/** Stages `src` flush against the key guard and points the attr's key at it (null: NULL). */
+function useKey(src: Uint8Array | null): void {
+  if (src === null) {
+    if (keyAt !== NULL) {
+      writeAddress(KEY_LO, 0);
+      keyAt = NULL;
+    }
+    return;
+  }
+  const n = src.length;
+  const u = ku8;
+  const o = kcap - n;
+  if (n > 32) u.set(src, o);
+  else for (let i = 0; i < n; i++) u[o + i] = src[i];
+  if (keyAt !== n) {
+    writeAddress(KEY_LO, keys.tail(n));
+    keyAt = n;
   }
 }
 
-function grow(k: number, v: number): void {
-  keyCap = Math.max(keyCap, Math.ceil(k / 8) * 8);
-  const size = ATTR + keyCap + Math.max(v, buf.length - valOff);
-  buf = new Uint8Array(new ArrayBuffer(size));
-  a32 = new Uint32Array(buf.buffer, 0, ATTR / 4);
-  valOff = ATTR + keyCap;
-  scratchKey = buf.subarray(ATTR, valOff);
-  scratchVal = buf.subarray(valOff);
-  unbind();
+/** Points the attr's value at the last `n` bytes before the value guard. */
+function pointValue(n: number): void {
+  if (valAt !== n) {
+    writeAddress(VAL_LO, values.tail(n));
+    valAt = n;
+  }
 }
 
-/** Copies `src` into the key slot (a loop beats set() for the small keys maps use). */
-function stageKey(src: Uint8Array): void {
-  const n = src.length;
-  if (n > 32) buf.set(src, ATTR);
-  else for (let i = 0; i < n; i++) buf[ATTR + i] = src[i];
-}
-
-/** Copies `src` into the value slot. */
+/** Stages `src` flush against the value guard (a value the kernel reads). */
 function stageValue(src: Uint8Array): void {
   const n = src.length;
-  if (n > 32) buf.set(src, valOff);
-  else for (let i = 0; i < n; i++) buf[valOff + i] = src[i];
+  const u = vu8;
+  const o = vcap - n;
+  if (n > 32) u.set(src, o);
+  else for (let i = 0; i < n; i++) u[o + i] = src[i];
+  pointValue(n);
 }
 
-/** Copies `dst.length` bytes out of the value slot into `dst`. */
+/** Copies what the kernel wrote into the value slot out to `dst`. */
 function unstageValue(dst: Uint8Array): void {
   const n = dst.length;
-  if (n > 32) dst.set(buf.subarray(valOff, valOff + n));
-  else for (let i = 0; i < n; i++) dst[i] = buf[valOff + i];
-}
-
-/** Points the attr's key at `key` (adopted, or copied to the scratch slot), or NULL. */
-function useKey(key: Uint8Array | null): void {
-  if (key === keyAt) return;
-  if (key === null) return pointKey(null);
-  if (key === seenKey) return pointKey(key);
-  seenKey = key;
-  stageKey(key);
-  if (keyAt !== scratchKey) pointKey(scratchKey);
-}
-
-/**
- * Points the attr's value at `value` (adopted) or the scratch slot, copying it there when the
- * kernel reads it (`input`). True when the kernel's answer must be copied out of the scratch slot.
- */
-function useValue(value: Uint8Array, input: boolean): boolean {
-  if (value === valAt) return false;
-  if (value === seenVal) {
-    pointValue(value);
-    return false;
-  }
-  seenVal = value;
-  if (input) stageValue(value);
-  if (valAt !== scratchVal) pointValue(scratchVal);
-  return true;
+  const u = vu8;
+  const o = vcap - n;
+  if (n > 32) dst.set(u.subarray(o, o + n));
+  else for (let i = 0; i < n; i++) dst[i] = u[o + i];
 }
 
 /** Writes fd and flags (a u64: BPF_F_CPU puts the cpu in the upper half) and makes the call. */
@@ -162,11 +149,19 @@ function run(cmd: number, fd: number, flags: number): number {
   return call(cmd);
 }
 
+/** Writes NULL as the value pointer: the kernel wants fields past a command's last one zeroed. */
+function nullValue(): void {
+  if (valAt !== NULL) {
+    writeAddress(VAL_LO, 0);
+    valAt = NULL;
+  }
+}
+
 /** A command that takes only a map fd (BPF_MAP_FREEZE): the result, or -errno. */
 export function fdOnlyCall(cmd: number, fd: number): number {
   prepare(0, 0);
-  if (keyAt !== null) pointKey(null);
-  if (valAt !== null) pointValue(null);
+  useKey(null);
+  nullValue();
   return run(cmd, fd, 0);
 }
 
@@ -174,13 +169,13 @@ export function fdOnlyCall(cmd: number, fd: number): number {
 function readInto(cmd: number, fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
   prepare(key === null ? 0 : key.length, value.length);
   useKey(key);
-  const copy = useValue(value, false);
+  pointValue(value.length);
   const rc = run(cmd, fd, flags);
-  if (copy && rc >= 0) unstageValue(value);
+  if (rc >= 0) unstageValue(value);
   return rc;
 }
 
-/** BPF_MAP_LOOKUP_ELEM into `value` (key null: queue/stack peek, bloom filter test): 0 or -errno. */
+/** BPF_MAP_LOOKUP_ELEM into `value` (key null: queue/stack peek): 0 or -errno. */
 export function lookupRaw(fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
   return readInto(Cmd.map_lookup_elem, fd, key, value, flags);
 }
@@ -189,7 +184,7 @@ export function lookupRaw(fd: number, key: Uint8Array | null, value: Uint8Array,
 export function lookupInRaw(fd: number, value: Uint8Array): number {
   prepare(0, value.length);
   useKey(null);
-  useValue(value, true);
+  stageValue(value);
   return run(Cmd.map_lookup_elem, fd, 0);
 }
 
@@ -197,7 +192,7 @@ export function lookupInRaw(fd: number, value: Uint8Array): number {
 export function updateRaw(fd: number, key: Uint8Array | null, value: Uint8Array, flags: number): number {
   prepare(key === null ? 0 : key.length, value.length);
   useKey(key);
-  useValue(value, true);
+  stageValue(value);
   return run(Cmd.map_update_elem, fd, flags);
 }
 
@@ -205,7 +200,7 @@ export function updateRaw(fd: number, key: Uint8Array | null, value: Uint8Array,
 export function deleteRaw(fd: number, key: Uint8Array): number {
   prepare(key.length, 0);
   useKey(key);
-  if (valAt !== null) pointValue(null);
+  nullValue();
   return run(Cmd.map_delete_elem, fd, 0);
 }
 

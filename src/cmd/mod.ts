@@ -11,8 +11,10 @@ export {
 export { btfInfoByFd, linkInfoByFd, mapInfoByFd, objGetInfoByFd, progInfoByFd } from "./info.ts";
 export { iterCreate, type LinkCreateOptions, linkCreate, linkDetach, linkUpdate, rawTracepointOpen } from "./link.ts";
 export {
-  type BatchOptions, type BatchResult, type MapCreateOptions, mapCreate, mapDeleteBatch, mapDeleteElem, mapFreeze,
-  mapGetNextKey, mapLookupAndDeleteBatch, mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem, mapUpdateBatch,
+  type BatchOptions, type BatchResult, mapDeleteBatch, mapLookupAndDeleteBatch, mapLookupBatch, mapUpdateBatch,
+} from "./batch.ts";
+export {
+  type MapCreateOptions, mapCreate, mapDeleteElem, mapFreeze, mapGetNextKey, mapLookupAndDeleteElem, mapLookupElem,
   mapUpdateElem,
 } from "./map.ts";
 export { isPerCpu, type MapMeta, mapMeta } from "./mapmeta.ts";

@@ -25,6 +25,16 @@ export interface Backend {
   /** A copy of `len` bytes at a native address (memory the kernel mapped for us, e.g. mmap). */
   read?(addr: number, len: number): Uint8Array;
   /**
+   * A live view of `len` bytes of native memory at `addr` (memory the library mmap'd): reads and
+   * writes go straight to it, no copy. The caller never touches it after unmapping the memory.
+   */
+  view?(addr: number, len: number): ArrayBuffer;
+  /**
+   * The native function at `addr`, called with four integer arguments and returning a C `long`
+   * (the library's own machine code in memory it mapped executable; see `sys/nosig.ts`).
+   */
+  nativeFn4?(addr: number): (a0: number, a1: number, a2: number, a3: number) => number;
+  /**
    * Optional: `bpf(cmd, attr, size)` as a one-argument function for an attr buffer that never
    * moves, so the element hot path passes only `cmd` (adapters precompute the pointer they pass).
    * As with `address()`, the caller keeps `attr` alive while it uses the function.

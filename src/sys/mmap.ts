@@ -1,0 +1,45 @@
+/**
+ * Anonymous memory the library maps for itself (mmap(2), mprotect(2), munmap(2)) and reaches
+ * through the backend's live view: scratch regions that end at a guard page, executable stubs.
+ * @module
+ */
+import { SyscallError } from "../errors.ts";
+import type { Backend } from "./backend.ts";
+import { syscallNumbers } from "./nr.ts";
+
+/** PROT_* of mmap(2). */
+export const Prot = { none: 0, read: 1, write: 2, exec: 4 } as const;
+
+const MAP_PRIVATE = 0x02;
+const MAP_ANONYMOUS = 0x20;
+
+/**
+ * The granule every mapping and guard is rounded to: 64 KiB covers the 4K, 16K and 64K pages of
+ * x86_64 and aarch64 kernels, so a guard is always a whole page wherever the library runs.
+ */
+export const GRANULE = 65536;
+
+/** `n` rounded up to a whole number of granules (at least one). */
+export function granules(n: number): number {
+  return Math.max(GRANULE, Math.ceil(n / GRANULE) * GRANULE);
+}
+
+/** mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS): the address; throws a SyscallError. */
+export function mmapAnon(b: Backend, len: number, prot: number): number {
+  const r = b.syscall(syscallNumbers(b.arch).mmap, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // Addresses are positive on both supported architectures; -4095..-1 is an errno.
+  if (r < 0 && r > -4096) throw new SyscallError("mmap", -r, `${len} anonymous bytes`);
+  return r;
+}
+
+/** mprotect(addr, len, prot); throws a SyscallError. */
+export function mprotect(b: Backend, addr: number, len: number, prot: number): void {
+  const r = b.syscall(syscallNumbers(b.arch).mprotect, addr, len, prot);
+  if (r < 0) throw new SyscallError("mprotect", -r, `${len} bytes at 0x${addr.toString(16)}`);
+}
+
+/** munmap(addr, len); throws a SyscallError. */
+export function munmap(b: Backend, addr: number, len: number): void {
+  const r = b.syscall(syscallNumbers(b.arch).munmap, addr, len);
+  if (r < 0) throw new SyscallError("munmap", -r, `${len} bytes at 0x${addr.toString(16)}`);
+}

@@ -136,10 +136,10 @@ function commonPrefix(names) {
 const pascal = (s) => s.split("_").filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join("");
 const jsName = (s) => (/^\d/.test(s) ? `_${s}` : s);
 
-/** An exported const object from C names with `prefix` stripped and lower-cased (kernel order). */
-function constObject(tsName, doc, members, prefix, lower = true) {
+/** The keys a const object gets from C names: `prefix` stripped, lower-cased, first of each key (kernel order). */
+function objectKeys(tsName, members, prefix, lower = true) {
   const seen = new Map();
-  const lines = [];
+  const out = [];
   for (const { name, value } of members) {
     if (name.startsWith("__")) continue;
     const pre = [prefix].flat().find((p) => name.startsWith(p));
@@ -151,9 +151,39 @@ function constObject(tsName, doc, members, prefix, lower = true) {
       continue;
     }
     seen.set(key, value);
-    lines.push(`  ${key}: ${fmt(value)}, // ${name}`);
+    out.push({ key, value, name });
   }
+  return out;
+}
+
+/** An exported const object from C names with `prefix` stripped and lower-cased (kernel order). */
+function constObject(tsName, doc, members, prefix, lower = true) {
+  const lines = objectKeys(tsName, members, prefix, lower).map(({ key, value, name }) => `  ${key}: ${fmt(value)}, // ${name}`);
   return `/** ${doc} */\nexport const ${tsName} = {\n${lines.join("\n")}\n} as const;\n/** A value of {@link ${tsName}}. */\nexport type ${tsName} = (typeof ${tsName})[keyof typeof ${tsName}];\n`;
+}
+
+// One name per value for reverse look-ups. Where the kernel gives a value several names, the
+// canonical one is the newest (last in the header: an alias is defined after what it renames)
+// that does not end in _deprecated: prog_run over prog_test_run, cgroup_storage over
+// cgroup_storage_deprecated.
+function canonicalNames(keys) {
+  const best = new Map();
+  for (const k of keys) {
+    const cur = best.get(k.value);
+    if (cur === undefined || !k.key.endsWith("_deprecated") || cur.key.endsWith("_deprecated")) best.set(k.value, k);
+  }
+  return [...best.values()].sort((a, b) => a.value - b.value);
+}
+
+/** A reverse look-up function `fn(n)` over the const object `tsName`: its canonical name, or `<unknown>_<n>`. */
+function reverseFunction(tsName, fn, unknown, cEnum, keys) {
+  const names = canonicalNames(keys);
+  const table = names.map(({ key, value }) => `  ${value}: "${key}",`).join("\n");
+  const upper = fn.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+  const example = (names[1] ?? names[0]).key;
+  return `const ${upper}: Readonly<Record<number, string>> = {\n${table}\n};\n\n` +
+    `/** The ${tsName} name of \`n\` (${cEnum}), e.g. "${example}"; "${unknown}_<n>" for a value this UAPI lacks. */\n` +
+    `export function ${fn}(n: number): string {\n  return ${upper}[n] ?? \`${unknown}_\${n}\`;\n}\n`;
 }
 const fmt = (v) => (v >= 0x100 && Number.isInteger(v) && (v & (v - 1)) === 0 ? `0x${v.toString(16)}` : String(v));
 
@@ -213,13 +243,26 @@ const NAMED_ENUMS = [
   ["bpf_addr_space_cast", "AddrSpaceCast", "addr_space_cast kinds (enum bpf_addr_space_cast).", "BPF_"],
 ];
 
-let enumsTs = HEADER;
-// The prefix is the members' common one, unless given (a one-member enum has no telling prefix).
-for (const [c, ts, doc, prefix] of NAMED_ENUMS) enumsTs += "\n" + constObject(ts, doc, named(c), prefix ?? commonPrefix(named(c).filter((m) => !m.name.startsWith("__")).map((m) => m.name)));
 // Helper ids come from enum bpf_func_id (BPF_FUNC_<name>), expanded from ___BPF_FUNC_MAPPER.
-enumsTs += "\n" + constObject("Helper", "Helper function ids callable from programs (enum bpf_func_id).", named("bpf_func_id"), "BPF_FUNC_");
+const HELPER = ["bpf_func_id", "Helper", "Helper function ids callable from programs (enum bpf_func_id).", "BPF_FUNC_"];
+// The prefix is the members' common one, unless given (a one-member enum has no telling prefix).
+const prefixOf = (c, prefix) => prefix ?? commonPrefix(named(c).filter((m) => !m.name.startsWith("__")).map((m) => m.name));
+
+let enumsTs = HEADER;
+for (const [c, ts, doc, prefix] of [...NAMED_ENUMS, HELPER]) enumsTs += "\n" + constObject(ts, doc, named(c), prefixOf(c, prefix));
 const btfKinds = btfEnums.find((e) => e.members.some((m) => m.name === "BTF_KIND_INT"));
 enumsTs += "\n" + constObject("BtfKind", "BTF type kinds (BTF_KIND_* in linux/btf.h).", btfKinds.members.filter((m) => m.name.startsWith("BTF_KIND_")), "BTF_KIND_");
+
+// Reverse look-ups of the enums whose values appear in messages and info, one function each.
+const REVERSE = [["Cmd", "cmdName", "cmd"], ["MapType", "mapTypeName", "map_type"], ["ProgType", "progTypeName", "prog_type"],
+  ["AttachType", "attachTypeName", "attach_type"], ["LinkType", "linkTypeName", "link_type"], ["Helper", "helperName", "helper"]];
+let namesTs = HEADER + `// One canonical name per enum value: where the kernel has aliases, the newest name that does not
+// end in _deprecated (prog_run over prog_test_run, cgroup_storage over cgroup_storage_deprecated).
+`;
+for (const [ts, fn, unknown] of REVERSE) {
+  const [c, , , prefix] = [...NAMED_ENUMS, HELPER].find((e) => e[1] === ts);
+  namesTs += "\n" + reverseFunction(ts, fn, unknown, `enum ${c}`, objectKeys(ts, named(c), prefixOf(c, prefix)));
+}
 
 // Flag groups and the insn field groups, lower-cased without prefix.
 const groups = [
@@ -498,6 +541,7 @@ layoutOut += `\n/** Every generated layout by name, for tests and tools. */\nexp
 // ---------- write ----------
 const outputs = [
   ["src/constants/enums.gen.ts", enumsTs],
+  ["src/constants/names.gen.ts", namesTs],
   ["src/constants/flags.gen.ts", flagsTs],
   ["src/constants/errno.gen.ts", errnoTs],
   ["src/sys/layout.gen.ts", layoutOut],

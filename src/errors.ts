@@ -5,6 +5,8 @@
  * @module
  */
 import { Errno } from "./constants/errno.gen.ts";
+import { meaning, syscallMeaning } from "./error-text.ts";
+import { censusText } from "./fd-census.ts";
 
 /** ENOTSUPP: kernel-internal (include/linux/errno.h), yet bpf() returns it for unsupported features. */
 export const ENOTSUPP = 524;
@@ -25,9 +27,6 @@ export type ErrorKind =
   | "AlreadyExists" | "Busy" | "WouldBlock" | "NoSpaceLeft" | "BadAddress" | "NotSupported" | "NotImplemented"
   | "ArgumentTooBig" | "NoDevice" | "ProcessNotFound" | "ProcessFdQuotaExceeded" | "SystemFdQuotaExceeded"
   | "OutOfRange" | "Interrupted" | "NameTooLong" | "NotDir" | "ReadOnlyFileSystem" | "Unexpected";
-
-// EPERM on an element write is usually a frozen or read-only map, not missing privileges.
-const ELEM_WRITE = new Set(["map_update_elem", "map_delete_elem", "map_lookup_and_delete_elem", "map_update_batch", "map_delete_batch", "map_lookup_and_delete_batch", "map_freeze"]);
 
 const DEFAULT_KINDS: Readonly<Record<number, ErrorKind>> = {
   [Errno.EPERM]: "AccessDenied", [Errno.EACCES]: "PermissionDenied", [Errno.EBADF]: "BadFd", [Errno.EBADFD]: "BadFd", [Errno.ENOENT]: "NotFound",
@@ -56,28 +55,10 @@ export function errorKind(cmd: string, errno: number): ErrorKind {
   return CMD_KINDS[cmd]?.[errno] ?? DEFAULT_KINDS[errno] ?? "Unexpected";
 }
 
-const TEXT: Readonly<Partial<Record<ErrorKind | "FrozenOrReadOnly", string>>> = {
-  AccessDenied: "operation not permitted: bpf() needs root, or CAP_BPF (plus CAP_PERFMON or CAP_NET_ADMIN for tracing and networking programs); on kernels before 5.11 a low RLIMIT_MEMLOCK gives this error too",
-  FrozenOrReadOnly: "operation not permitted: the map is frozen or read-only from user space, or the process lacks CAP_BPF",
-  PermissionDenied: "permission denied",
-  BadFd: "bad file descriptor: not open, or not the kind of bpf object this command takes",
-  NotFound: "no such element or object",
-  SystemResources: "out of memory",
-  ReachedMaxEntries: "the map is full (max_entries reached)",
-  FieldInAttrNeedsZeroing: "invalid argument: a flag, size or attr field the kernel does not accept",
-  MapTypeOrAttrInvalid: "invalid map type or attributes (key/value size, max_entries, flags)",
-  UnsafeProgram: "the verifier rejected the program",
-  InvalidProgram: "invalid program or load attributes",
-  InvalidArgument: "invalid argument",
-  AlreadyExists: "already exists",
-  Busy: "busy",
-  WouldBlock: "try again",
-  NoSpaceLeft: "no space left (a buffer given to the kernel is too small)",
-  BadAddress: "bad address",
-  NotSupported: "not supported by this kernel or for this object",
-  NotImplemented: "bpf() is not implemented by this kernel (CONFIG_BPF_SYSCALL)",
-  ArgumentTooBig: "argument too big (or attr bytes this kernel does not know are non-zero)",
-};
+// Out of fds: say how many this library's objects hold, the usual cause being objects never closed.
+function withCensus(errno: number, what: string): string {
+  return errno === Errno.EMFILE || errno === Errno.ENFILE ? `${what}; ${censusText()}` : what;
+}
 
 /** Extra detail a caller may attach to a BpfError. */
 export interface BpfErrorDetail {
@@ -85,6 +66,8 @@ export interface BpfErrorDetail {
   log?: string;
   /** More context for the message (the path, the id). */
   context?: string;
+  /** What the failure means here, in place of the errno's usual meaning ("fd 5 is not a BPF map (it is /etc/passwd)"). */
+  what?: string;
   /** Overrides the kind derived from the command and errno. */
   kind?: ErrorKind;
 }
@@ -106,7 +89,7 @@ export class BpfError extends Error {
   constructor(cmd: string, errno: number, detail: BpfErrorDetail = {}) {
     const code = errnoName(errno);
     const kind = detail.kind ?? errorKind(cmd, errno);
-    const what = (kind === "AccessDenied" && ELEM_WRITE.has(cmd) ? TEXT.FrozenOrReadOnly : TEXT[kind]) ?? "failed";
+    const what = withCensus(errno, detail.what ?? meaning(cmd, kind));
     super(`bpf(${cmd}): ${code} (${kind}): ${what}${detail.context ? ` [${detail.context}]` : ""}`);
     this.name = "BpfError";
     this.errno = errno;
@@ -129,7 +112,8 @@ export class SyscallError extends Error {
   /** An error for `syscall` failing with `errno`. */
   constructor(syscall: string, errno: number, context?: string) {
     const code = errnoName(errno);
-    super(`${syscall}: ${code}${context ? ` [${context}]` : ""}`);
+    const what = withCensus(errno, syscallMeaning(DEFAULT_KINDS[errno] ?? "Unexpected"));
+    super(`${syscall}: ${code}: ${what}${context ? ` [${context}]` : ""}`);
     this.name = "SyscallError";
     this.errno = errno;
     this.code = code;

@@ -1,14 +1,17 @@
 /**
  * What every live kernel object (map, program, link, BTF) shares: one owned fd, closed exactly
  * once by `close()`, `[Symbol.dispose]` (so `using` works) or - with a warning - by the garbage
- * collector when nobody closed it; pinning to a bpffs path; its kernel id.
+ * collector when nobody closed it; pinning to a bpffs path; its kernel id. The fds held are
+ * counted (fd-census.ts) so that running out of them can say whose they are.
  * @module
  */
-import { Errno } from "./constants/errno.gen.ts";
-import { BpfError } from "./errors.ts";
 import { close as closeFd } from "./cmd/fd.ts";
 import { objPin } from "./cmd/obj.ts";
+import { censusClosed, censusOpened, type FdCensus, fdCensus } from "./fd-census.ts";
 import { warn } from "./util/warn.ts";
+
+// Where the object classes found the pin-error explanation before cmd/pin-error.ts had it.
+export { pinHint } from "./cmd/pin-error.ts";
 
 interface Held {
   fd: number;
@@ -22,6 +25,7 @@ const registry = new FinalizationRegistry<Held>((h) => {
   } catch {
     // already closed behind our back; nothing left to do
   }
+  censusClosed(true);
   warn(`${h.what} (fd ${h.fd}) was garbage-collected without close(); closed it now`);
 });
 
@@ -46,6 +50,15 @@ export abstract class BpfObject {
     this.#fd = fd;
     this.#held = { fd, what };
     registry.register(this, this.#held, this);
+    censusOpened();
+  }
+
+  /**
+   * How many fds BpfObjects hold open now, and how many the GC has closed for objects dropped
+   * without close(): what an EMFILE message reports.
+   */
+  static fdCensus(): FdCensus {
+    return fdCensus();
   }
 
   /** The fd; throws a TypeError once the object is closed. */
@@ -65,6 +78,7 @@ export abstract class BpfObject {
     const fd = this.#fd;
     this.#fd = -1;
     registry.unregister(this);
+    censusClosed(false);
     closeFd(fd);
   }
 
@@ -78,22 +92,9 @@ export abstract class BpfObject {
    * (`mount -t bpf bpf /sys/fs/bpf`) is the caller's job; the error says so when it is missing.
    */
   pin(path: string): void {
-    try {
-      objPin(this.fd, path);
-    } catch (e) {
-      throw pinHint(e, path);
-    }
+    objPin(this.fd, path);
   }
 
   /** The object's kernel id (stable while it exists, unlike the fd). */
   abstract get id(): number;
-}
-
-/** Adds the "is a bpffs mounted there?" hint to pin and open errors where it is the likely cause. */
-export function pinHint(e: unknown, path: string): unknown {
-  if (e instanceof BpfError && (e.errno === Errno.ENOENT || e.errno === Errno.EPERM || e.errno === Errno.EINVAL)) {
-    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 1));
-    e.message += `; is a bpffs mounted at ${dir} (mount -t bpf bpf ${dir}), and does the directory exist?`;
-  }
-  return e;
 }

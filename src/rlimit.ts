@@ -3,7 +3,7 @@
  * memory rlimit of the creating user, and fail with EPERM when it is exceeded; 5.11 and later
  * charge the memory cgroup instead. This module reads and raises the limit through prlimit64 (the
  * same FFI as bpf()), finds out which kind of kernel it runs on, and explains EPERM when the limit
- * is the likely cause.
+ * is the likely cause. It also reads RLIMIT_NOFILE, for the fd headroom of fd-reserve.ts.
  * @module
  */
 import { Cmd, MapType } from "./constants/enums.gen.ts";
@@ -19,18 +19,22 @@ import { readTextFile, sysClose } from "./sys/syscalls.ts";
 /** RLIM_INFINITY: no limit. */
 export const RLIM_INFINITY: bigint = 0xffff_ffff_ffff_ffffn;
 
+const RLIMIT_NOFILE = 7;
 const RLIMIT_MEMLOCK = 8;
 
-/** The soft (enforced) and hard (ceiling) RLIMIT_MEMLOCK of this process, in bytes. */
-export interface MemlockLimit {
+/** The soft (enforced) and hard (ceiling) value of one rlimit of this process (getrlimit(2)). */
+export interface ResourceLimit {
   /** Current limit; RLIM_INFINITY for none. */
   soft: bigint;
   /** The most an unprivileged process may raise `soft` to. */
   hard: bigint;
 }
 
-// prlimit64(0, RLIMIT_MEMLOCK, next, old): pid 0 is this process.
-function prlimit(next: MemlockLimit | null): MemlockLimit {
+/** RLIMIT_MEMLOCK of this process, in bytes. */
+export type MemlockLimit = ResourceLimit;
+
+// prlimit64(0, resource, next, old): pid 0 is this process.
+function prlimit(resource: number, next: ResourceLimit | null): ResourceLimit {
   const b = getBackend();
   const nr = syscallNumbers(b.arch).prlimit64;
   const oldBuf = new Uint8Array(new ArrayBuffer(16));
@@ -40,23 +44,28 @@ function prlimit(next: MemlockLimit | null): MemlockLimit {
     dv.setBigUint64(0, next.soft, true);
     dv.setBigUint64(8, next.hard, true);
   }
-  const rc = b.syscall(nr, 0, RLIMIT_MEMLOCK, next === null ? 0 : b.address(newBuf), b.address(oldBuf));
+  const rc = b.syscall(nr, 0, resource, next === null ? 0 : b.address(newBuf), b.address(oldBuf));
   keepAlive(oldBuf, newBuf);
-  if (rc < 0) throw new SyscallError("prlimit64", -rc, "RLIMIT_MEMLOCK");
+  if (rc < 0) throw new SyscallError("prlimit64", -rc, resource === RLIMIT_MEMLOCK ? "RLIMIT_MEMLOCK" : "RLIMIT_NOFILE");
   const dv = new DataView(oldBuf.buffer);
   return { soft: dv.getBigUint64(0, true), hard: dv.getBigUint64(8, true) };
 }
 
 /** getrlimit(RLIMIT_MEMLOCK) through prlimit64. */
 export function getMemlock(): MemlockLimit {
-  return prlimit(null);
+  return prlimit(RLIMIT_MEMLOCK, null);
+}
+
+/** getrlimit(RLIMIT_NOFILE) through prlimit64: how many fds this process may have open. */
+export function getNofile(): ResourceLimit {
+  return prlimit(RLIMIT_NOFILE, null);
 }
 
 /** setrlimit(RLIMIT_MEMLOCK); returns the previous limit. Raising `hard` needs CAP_SYS_RESOURCE. */
 export function setMemlock(limit: MemlockLimit): MemlockLimit {
   if (typeof limit?.soft !== "bigint" || typeof limit.hard !== "bigint") throw new TypeError("soft and hard must be bigints (RLIM_INFINITY for none)");
   if (limit.soft > limit.hard) throw new RangeError(`soft limit ${limit.soft} exceeds hard limit ${limit.hard}`);
-  return prlimit(limit);
+  return prlimit(RLIMIT_MEMLOCK, limit);
 }
 
 /**

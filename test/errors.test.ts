@@ -71,7 +71,8 @@ describePriv("errno mapping", () => {
   });
 
   itPriv("prog_test_run, prog_attach, prog_detach, prog_query, prog_bind_map", () => {
-    expectError(() => progTestRun(CLOSED_FD), "prog_test_run", "EBADF", "BadFd");
+    // BPF_PROG_RUN is the newer name of BPF_PROG_TEST_RUN: errors use it.
+    expectError(() => progTestRun(CLOSED_FD), "prog_run", "EBADF", "BadFd");
     const cg = tempMount("cgroup2");
     const fd = openSync(cg.dir, "r");
     try {

@@ -5,7 +5,7 @@
  * @module
  */
 import { AtomicOp, BPF, Pseudo } from "../constants/flags.gen.ts";
-import { Helper } from "../constants/enums.gen.ts";
+import { helperName as helperEnumName } from "../constants/names.gen.ts";
 import { Form, FORMS } from "./valid.ts";
 
 /** How to print what the instruction alone does not say. */
@@ -24,14 +24,10 @@ const JMP_OPS: readonly string[] = ["jmp", "==", ">", ">=", "&", "!=", "s>", "s>
 const USIZE: readonly string[] = ["u32", "u16", "u8", "u64"];
 const SSIZE: readonly string[] = ["s32", "s16", "s8", "s64"];
 
-let helperNames: string[] | undefined;
 /** "bpf_<name>" for helper `id`, as the kernel's func_id_str; undefined for an unknown id. */
 export function helperName(id: number): string | undefined {
-  if (helperNames === undefined) {
-    helperNames = [];
-    for (const [name, v] of Object.entries(Helper)) helperNames[v] = `bpf_${name}`;
-  }
-  return id >= 0 ? helperNames[id] : undefined;
+  const name = helperEnumName(id);
+  return name === `helper_${id}` ? undefined : `bpf_${name}`;
 }
 
 const hex2 = (code: number): string => (code < 16 ? `0${code.toString(16)}` : code.toString(16));

@@ -5,6 +5,7 @@
 import { Cmd } from "../constants/enums.gen.ts";
 import { Errno } from "../constants/errno.gen.ts";
 import { BpfError } from "../errors.ts";
+import { admitFd } from "../fd-reserve.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw, cmdName } from "../sys/bpf.ts";
 import { GetIdAttr } from "../sys/layout.gen.ts";
@@ -26,7 +27,7 @@ function fdById(cmd: number, id: number, openFlags: number): number {
   attr.zero(GetIdAttr.size).u32(F.start_id.off, u32Arg(id, "id")).u32(F.open_flags.off, u32Arg(openFlags, "open flags"));
   const fd = bpfCall(cmd, attr, GetIdAttr.size, { context: `id ${id}` });
   forgetFd(fd);
-  return fd;
+  return admitFd(cmdName(cmd), fd);
 }
 
 /** BPF_PROG_GET_NEXT_ID: the first program id after `start` (0 for the first), or null after the last. */

@@ -15,6 +15,8 @@ import { deleteRaw, fdOnlyCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updat
 import { forgetFd, type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
 import { checkBytes, checkFd, checkName, isDetached, u32Arg, u64Arg } from "./args.ts";
 import { sizeError } from "./size-error.ts";
+import { admitFd } from "../fd-reserve.ts";
+import { fdMismatch } from "../sys/fd-kind.ts";
 
 /** Optional attributes of BPF_MAP_CREATE. */
 export interface MapCreateOptions {
@@ -63,7 +65,7 @@ export function mapCreate(type: number, keySize: number, valueSize: number, maxE
   if (opts.btfVmlinuxValueTypeId !== undefined) a.u32(F.btf_vmlinux_value_type_id.off, u32Arg(opts.btfVmlinuxValueTypeId, "BTF vmlinux value type id"));
   if (opts.mapExtra !== undefined) a.u64(F.map_extra.off, u64Arg(opts.mapExtra, "map_extra"));
   if (opts.tokenFd !== undefined) a.s32(F.map_token_fd.off, checkFd(opts.tokenFd, "token fd"));
-  const fd = bpfCall(Cmd.map_create, a, MapCreateAttr.size);
+  const fd = admitFd("map_create", bpfCall(Cmd.map_create, a, MapCreateAttr.size));
   rememberMap(fd, type, keySize, valueSize, maxEntries, opts.flags ?? 0);
   return fd;
 }
@@ -85,12 +87,13 @@ function check(cmd: string, fd: number, key: Uint8Array | null, value: Uint8Arra
   if ((key !== null && !(key instanceof Uint8Array)) || (valueUsed && !(value instanceof Uint8Array))) badTypes(cmd, key, value, valueUsed);
   if (flags !== 0) checkFlags(cmd, flags);
   const m = mapMeta(fd);
-  if (m === null) return null;
-  const want = valueUsed ? valueBytesFor(m, flags) : 0;
-  if ((key === null ? 0 : key.length) !== m.keySize || (valueUsed && value!.length !== want)) {
-    return recheck(cmd, fd, key, value, valueUsed, flags);
-  }
-  return m;
+  if (m === null || fits(m, key, value, valueUsed, flags)) return m;
+  return recheck(cmd, fd, key, value, valueUsed, flags);
+}
+
+/** True when key and value have the sizes map `m` takes. */
+function fits(m: MapMeta, key: Uint8Array | null, value: Uint8Array | null, valueUsed: boolean, flags: number): boolean {
+  return (key === null ? 0 : key.length) === m.keySize && (!valueUsed || value!.length === valueBytesFor(m, flags));
 }
 
 /**
@@ -100,12 +103,8 @@ function check(cmd: string, fd: number, key: Uint8Array | null, value: Uint8Arra
 function recheck(cmd: string, fd: number, key: Uint8Array | null, value: Uint8Array | null, valueUsed: boolean, flags: number): MapMeta | null {
   forgetFd(fd);
   const m = mapMeta(fd);
-  if (m === null) return null;
-  const want = valueUsed ? valueBytesFor(m, flags) : 0;
-  if ((key === null ? 0 : key.length) !== m.keySize || (valueUsed && value!.length !== want)) {
-    throw badSizes(cmd, fd, m, key, value, want);
-  }
-  return m;
+  if (m === null || fits(m, key, value, valueUsed, flags)) return m;
+  throw badSizes(cmd, fd, m, key, value, valueUsed ? valueBytesFor(m, flags) : 0);
 }
 
 function badTypes(cmd: string, key: unknown, value: unknown, valueUsed: boolean): never {
@@ -139,7 +138,9 @@ function fail(cmd: string, rc: number, fd: number, m: MapMeta | null, key: Uint8
       throw new RangeError(`${e.message} (fd ${fd} was closed and reused for another map since the library last saw it)`);
     }
   }
-  throw new BpfError(cmd, -rc, { context: `map fd ${fd}` });
+  // EINVAL and EBADF often mean the fd is not a map (or not open): say so when that is the case.
+  const what = rc === -Errno.EINVAL || rc === -Errno.EBADF ? fdMismatch(fd, "map", "map fd") : undefined;
+  throw new BpfError(cmd, -rc, { context: `map fd ${fd}`, what });
 }
 
 /** BPF_MAP_LOOKUP_ELEM: copies the value of `key` into `value`. Throws NotFound for a missing key. */
@@ -168,11 +169,21 @@ export function mapDeleteElem(fd: number, key: Uint8Array): void {
  * `nextKey`; false when `key` was the last.
  */
 export function mapGetNextKey(fd: number, key: Uint8Array | null, nextKey: Uint8Array): boolean {
-  // A null key asks for the first key, whatever the key size: the next key is checked as the key.
-  if (!(nextKey instanceof Uint8Array)) checkBytes(nextKey, "map_get_next_key: next key");
-  const m = check("map_get_next_key", fd, key ?? nextKey, null, false, 0);
-  if (key !== null && m !== null && nextKey.length !== m.keySize) {
-    throw sizeError("map_get_next_key", fd, "next key", nextKey.length, m.keySize, m);
+  const cmd = "map_get_next_key";
+  if ((fd | 0) !== fd || fd < 0) checkFd(fd, `${cmd}: map fd`);
+  if (key !== null && !(key instanceof Uint8Array)) checkBytes(key, `${cmd}: key`);
+  if (!(nextKey instanceof Uint8Array)) checkBytes(nextKey, `${cmd}: next key`);
+  // A null key asks for the first key, whatever the key size.
+  const fitsNext = (m: MapMeta) => (key === null || key.length === m.keySize) && nextKey.length === m.keySize;
+  let m = mapMeta(fd);
+  if (m !== null && !fitsNext(m)) {
+    forgetFd(fd); // as recheck(): the number may name another map now
+    m = mapMeta(fd);
+    if (m !== null && !fitsNext(m)) {
+      if (key !== null && key.length !== m.keySize) throw badSizes(cmd, fd, m, key, null, 0);
+      if (isDetached(nextKey)) throw new TypeError(`${cmd}: next key is a view of a detached ArrayBuffer`);
+      throw sizeError(cmd, fd, "next key", nextKey.length, m.keySize, m);
+    }
   }
   const rc = nextKeyRaw(fd, key, nextKey);
   if (rc === -Errno.ENOENT) return false;

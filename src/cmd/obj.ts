@@ -3,11 +3,14 @@
  * @module
  */
 import { Cmd } from "../constants/enums.gen.ts";
+import { BpfError } from "../errors.ts";
+import { admitFd } from "../fd-reserve.ts";
 import { Attr, cString } from "../sys/attr.ts";
-import { bpfCall } from "../sys/bpf.ts";
+import { bpfRaw } from "../sys/bpf.ts";
 import { ObjAttr } from "../sys/layout.gen.ts";
 import { checkFd, u32Arg } from "./args.ts";
 import { forgetFd } from "./mapmeta.ts";
+import { pinError } from "./pin-error.ts";
 
 /** Optional attributes of BPF_OBJ_PIN and BPF_OBJ_GET. */
 export interface ObjOptions {
@@ -22,22 +25,29 @@ const obj = new Attr(ObjAttr.size);
 function objAttr(path: string, fd: number, opts: ObjOptions): Attr {
   const F = ObjAttr.fields;
   if (typeof path !== "string" || path.length === 0) throw new TypeError(`pin path must be a non-empty string, got ${JSON.stringify(path)}`);
-  const a = obj.zero(ObjAttr.size)
-    .ptr(F.pathname.off, cString(path))
-    .u32(F.bpf_fd.off, fd)
-    .u32(F.file_flags.off, u32Arg(opts.flags ?? 0, "file flags"));
-  if (opts.pathFd !== undefined) a.s32(F.path_fd.off, opts.pathFd);
+  const flags = u32Arg(opts.flags ?? 0, "file flags");
+  const pathFd = opts.pathFd === undefined ? undefined : checkFd(opts.pathFd, "path fd");
+  const a = obj.zero(ObjAttr.size).ptr(F.pathname.off, cString(path)).u32(F.bpf_fd.off, fd).u32(F.file_flags.off, flags);
+  if (pathFd !== undefined) a.s32(F.path_fd.off, pathFd);
   return a;
+}
+
+// A path relative to a directory fd is not looked into: the errno's usual meaning then.
+function fail(cmd: string, rc: number, path: string, opts: ObjOptions, fd?: number): never {
+  if (opts.pathFd !== undefined) throw new BpfError(cmd, -rc, { context: `${path}, relative to path fd ${opts.pathFd}` });
+  throw pinError(cmd, -rc, path, fd);
 }
 
 /** BPF_OBJ_PIN: pins the map, program or link `fd` at `path` on a bpffs (which must be mounted). */
 export function objPin(fd: number, path: string, opts: ObjOptions = {}): void {
-  bpfCall(Cmd.obj_pin, objAttr(path, checkFd(fd), opts), ObjAttr.size, { context: path });
+  const rc = bpfRaw(Cmd.obj_pin, objAttr(path, checkFd(fd), opts), ObjAttr.size);
+  if (rc < 0) fail("obj_pin", rc, path, opts, fd);
 }
 
 /** BPF_OBJ_GET: a new fd for the object pinned at `path`. */
 export function objGet(path: string, opts: ObjOptions = {}): number {
-  const fd = bpfCall(Cmd.obj_get, objAttr(path, 0, opts), ObjAttr.size, { context: path });
-  forgetFd(fd);
-  return fd;
+  const rc = bpfRaw(Cmd.obj_get, objAttr(path, 0, opts), ObjAttr.size);
+  if (rc < 0) fail("obj_get", rc, path, opts);
+  forgetFd(rc);
+  return admitFd("obj_get", rc);
 }

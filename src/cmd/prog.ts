@@ -4,14 +4,16 @@
  * @module
  */
 import { Cmd } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
 import { encode, type RawInsn } from "../asm/encode.ts";
 import { BpfError } from "../errors.ts";
 import { Attr, cString } from "../sys/attr.ts";
-import { bpfCall, bpfRaw } from "../sys/bpf.ts";
+import { bpfCall, cmdName } from "../sys/bpf.ts";
 import { ProgAttachAttr, ProgBindMapAttr, ProgLoadAttr, QueryAttr, TestRunAttr } from "../sys/layout.gen.ts";
+import { bpfNoSignals } from "../sys/nosig.ts";
+import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";
-import { checkFd, checkName, u32Arg } from "./args.ts";
+import { checkBytes, checkFd, checkName, u32Arg } from "./args.ts";
+import { admitFd } from "../fd-reserve.ts";
 
 /** A verifier log request: the level (1 basic, 2 verbose, 4 stats) and the buffer the kernel fills. */
 export interface LogOptions {
@@ -71,9 +73,10 @@ const load = new Attr(ProgLoadAttr.size);
 
 /** Instructions as the bytes BPF_PROG_LOAD takes: Insn objects are encoded, bytes are checked. */
 export function insnBytes(insns: readonly RawInsn[] | Uint8Array): Uint8Array {
-  if (insns instanceof Uint8Array) {
-    if (insns.length === 0 || insns.length % 8 !== 0) throw new RangeError(`program bytes must be a non-zero multiple of 8, got ${insns.length}`);
-    return insns;
+  if (!Array.isArray(insns)) {
+    const code = checkBytes(insns, "program instructions");
+    if (code.length === 0 || code.length % 8 !== 0) throw new RangeError(`program bytes must be a non-zero multiple of 8, got ${code.length}`);
+    return code;
   }
   if (insns.length === 0) throw new RangeError("a program needs at least one instruction");
   return encode(insns, "little");
@@ -84,6 +87,13 @@ function i32Array(fds: readonly number[]): Uint8Array {
   const dv = new DataView(out.buffer);
   fds.forEach((fd, i) => dv.setInt32(i * 4, checkFd(fd, "fd_array entry"), true));
   return out;
+}
+
+/** Checks BTF ext records: the kernel reads `count * recSize` bytes from `data`, which must hold them. */
+function checkExtInfo(x: BtfExtInfo, what: string): void {
+  checkBytes(x.data, `${what}.data`);
+  const n = u32Arg(x.count, `${what}.count`) * u32Arg(x.recSize, `${what}.recSize`);
+  if (n > x.data.length) throw new RangeError(`${what}: ${x.count} records of ${x.recSize} bytes need ${n} bytes, data has ${x.data.length}`);
 }
 
 /** Checks every BPF_PROG_LOAD option once, before any syscall. */
@@ -99,9 +109,16 @@ export function checkProgLoadOptions(type: number, o: ProgLoadOptions): void {
   if (o.attachBtfObjFd !== undefined) checkFd(o.attachBtfObjFd, "attach BTF object fd");
   if (o.attachProgFd !== undefined) checkFd(o.attachProgFd, "attach program fd");
   if (o.tokenFd !== undefined) checkFd(o.tokenFd, "token fd");
+  if (o.fdArray !== undefined) {
+    if (!Array.isArray(o.fdArray)) throw new TypeError("fdArray must be an array of fds");
+    for (const fd of o.fdArray) checkFd(fd, "fd_array entry");
+  }
+  if (o.funcInfo !== undefined) checkExtInfo(o.funcInfo, "funcInfo");
+  if (o.lineInfo !== undefined) checkExtInfo(o.lineInfo, "lineInfo");
+  if (o.coreRelos !== undefined) checkExtInfo(o.coreRelos, "coreRelos");
   if (o.log !== undefined) {
     u32Arg(o.log.level, "log level");
-    if (!(o.log.buf instanceof Uint8Array)) throw new TypeError("log.buf must be a Uint8Array");
+    checkBytes(o.log.buf, "log.buf");
     if (o.log.level !== 0 && o.log.buf.length < 128) throw new RangeError(`log buffer of ${o.log.buf.length} bytes is too small: the kernel wants at least 128`);
   }
 }
@@ -144,13 +161,8 @@ export function progLoad(type: number, insns: readonly RawInsn[] | Uint8Array, o
   const code = insnBytes(insns);
   const license = cString(opts.license ?? "GPL");
   checkProgLoadOptions(type, opts);
-  // The verifier may give up with EAGAIN when a signal interrupts it: try again, a few times.
-  let rc = 0;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    rc = bpfRaw(Cmd.prog_load, fillProgLoad(load, type, code, license, opts), ProgLoadAttr.size);
-    if (rc !== -Errno.EAGAIN) break;
-  }
-  if (rc >= 0) return rc;
+  const rc = retryInterrupted(() => bpfNoSignals(Cmd.prog_load, fillProgLoad(load, type, code, license, opts), ProgLoadAttr.size));
+  if (rc >= 0) return admitFd("prog_load", rc);
   const log = opts.log && opts.log.level !== 0 ? cStringAt(opts.log.buf) : undefined;
   throw new BpfError("prog_load", -rc, { log, context: `${code.length / 8} instructions` });
 }
@@ -189,29 +201,46 @@ export interface TestRunResult {
 
 const testRun = new Attr(TestRunAttr.size);
 
-/** BPF_PROG_TEST_RUN: runs the program in the kernel on the given input. */
+const optBytes = (x: unknown, what: string): Uint8Array | undefined => (x === undefined ? undefined : checkBytes(x, what));
+
+/**
+ * BPF_PROG_TEST_RUN: runs the program in the kernel on the given input. A run a signal cuts
+ * short (EINTR, likelier the larger `repeat`) is run again, with signals blocked around it.
+ */
 export function progTestRun(fd: number, opts: TestRunOptions = {}): TestRunResult {
   const F = TestRunAttr.fields;
-  const a = testRun.zero(TestRunAttr.size)
-    .u32(F.prog_fd.off, checkFd(fd, "program fd"))
-    .u32(F.data_size_in.off, opts.data?.length ?? 0)
-    .ptr(F.data_in.off, opts.data)
-    .u32(F.data_size_out.off, opts.dataOut?.length ?? 0)
-    .ptr(F.data_out.off, opts.dataOut)
-    .u32(F.ctx_size_in.off, opts.ctx?.length ?? 0)
-    .ptr(F.ctx_in.off, opts.ctx)
-    .u32(F.ctx_size_out.off, opts.ctxOut?.length ?? 0)
-    .ptr(F.ctx_out.off, opts.ctxOut)
-    .u32(F.repeat.off, u32Arg(opts.repeat ?? 0, "repeat"))
-    .u32(F.flags.off, u32Arg(opts.flags ?? 0, "flags"))
-    .u32(F.cpu.off, u32Arg(opts.cpu ?? 0, "cpu"))
-    .u32(F.batch_size.off, u32Arg(opts.batchSize ?? 0, "batch size"));
-  bpfCall(Cmd.prog_test_run, a, TestRunAttr.size, { context: `program fd ${fd}` });
+  checkFd(fd, "program fd");
+  const data = optBytes(opts.data, "data");
+  const dataOut = optBytes(opts.dataOut, "dataOut");
+  const ctx = optBytes(opts.ctx, "ctx");
+  const ctxOut = optBytes(opts.ctxOut, "ctxOut");
+  const repeat = u32Arg(opts.repeat ?? 0, "repeat");
+  const flags = u32Arg(opts.flags ?? 0, "flags");
+  const cpu = u32Arg(opts.cpu ?? 0, "cpu");
+  const batch = u32Arg(opts.batchSize ?? 0, "batch size");
+  // Every size comes from its own buffer: the kernel reads data_size_out 0 as "no limit" (its
+  // old behaviour) and copies the whole packet, so it is never 0 beside an output buffer.
+  const fill = (): Attr => testRun.zero(TestRunAttr.size)
+    .u32(F.prog_fd.off, fd)
+    .u32(F.data_size_in.off, data?.length ?? 0)
+    .ptr(F.data_in.off, data)
+    .u32(F.data_size_out.off, dataOut?.length ?? 0)
+    .ptr(F.data_out.off, dataOut)
+    .u32(F.ctx_size_in.off, ctx?.length ?? 0)
+    .ptr(F.ctx_in.off, ctx)
+    .u32(F.ctx_size_out.off, ctxOut?.length ?? 0)
+    .ptr(F.ctx_out.off, ctxOut)
+    .u32(F.repeat.off, repeat)
+    .u32(F.flags.off, flags)
+    .u32(F.cpu.off, cpu)
+    .u32(F.batch_size.off, batch);
+  const rc = retryInterrupted(() => bpfNoSignals(Cmd.prog_test_run, fill(), TestRunAttr.size));
+  if (rc < 0) throw new BpfError(cmdName(Cmd.prog_test_run), -rc, { context: `program fd ${fd}` });
   return {
-    retval: a.getU32(F.retval.off),
-    duration: a.getU32(F.duration.off),
-    dataSizeOut: a.getU32(F.data_size_out.off),
-    ctxSizeOut: a.getU32(F.ctx_size_out.off),
+    retval: testRun.getU32(F.retval.off),
+    duration: testRun.getU32(F.duration.off),
+    dataSizeOut: testRun.getU32(F.data_size_out.off),
+    ctxSizeOut: testRun.getU32(F.ctx_size_out.off),
   };
 }
 

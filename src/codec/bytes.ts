@@ -34,7 +34,8 @@ export function bytes(n: number): Codec<Uint8Array> {
 
 /**
  * `char s[n]`: a string stored as UTF-8, NUL-padded to `n` bytes (it may fill all `n`, as C
- * allows); decode stops at the first NUL. Longer strings throw a RangeError, never truncate.
+ * allows); decode stops at the first NUL. Longer strings throw a RangeError, never truncate; a
+ * lone surrogate, which UTF-8 cannot encode, is a TypeError rather than a U+FFFD.
  */
 export function chars(n: number): Codec<string> {
   checkLength(n, "chars(n)");
@@ -45,7 +46,7 @@ export function chars(n: number): Codec<string> {
     name,
     encode(v: string, buf: Uint8Array, off: number): void {
       if (typeof v !== "string") throw new TypeError(`${name}: expects a string, got ${show(v)}`);
-      const b = utf8(v);
+      const b = utf8(v, name);
       if (b.length > n) throw new RangeError(`${name}: ${show(v)} is ${b.length} bytes of UTF-8; the field holds ${n}`);
       if (b.includes(0)) throw new TypeError(`${name}: ${show(v)} contains a NUL byte`);
       buf.set(b, off);

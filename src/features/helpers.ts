@@ -6,8 +6,8 @@
  * @module
  */
 import { Helper } from "../constants/enums.gen.ts";
+import { helperName, progTypeName } from "../constants/names.gen.ts";
 import { Insn } from "../asm/insn.ts";
-import { progTypeName } from "../program/info.ts";
 import type { ProgTypeLike } from "../program/program.ts";
 import { haveProgType, needsTarget, progTypeValue, typeLoad } from "./prog-types.ts";
 import { cached, FeatureError, tryLoad } from "./probe.ts";
@@ -24,9 +24,6 @@ function helperValue(helper: number | HelperName): number {
   if (n === undefined || n === 0) throw new TypeError(`unknown helper ${JSON.stringify(helper)}`);
   return n;
 }
-
-const helperNames: string[] = [];
-for (const [name, n] of Object.entries(Helper)) helperNames[n] ??= name;
 
 function probe(type: number, helper: number): boolean {
   if (!haveProgType(type)) return false;
@@ -46,7 +43,7 @@ function probe(type: number, helper: number): boolean {
 export function haveHelper(progType: ProgTypeLike, helper: number | HelperName): boolean {
   const type = progTypeValue(progType);
   const id = helperValue(helper);
-  const what = `helper ${helperNames[id] ?? "unknown"} (${id}) for program type ${progTypeName(type)}`;
+  const what = `helper ${helperName(id)} (${id}) for program type ${progTypeName(type)}`;
   if (needsTarget(type)) {
     throw new FeatureError(what, new Error("this program type needs an attach target to load, so helper calls cannot be probed for it"));
   }

@@ -7,6 +7,7 @@
  */
 import { MapType } from "../constants/enums.gen.ts";
 import { MapCreateFlags } from "../constants/flags.gen.ts";
+import { mapTypeName } from "../constants/names.gen.ts";
 import { btfLoad } from "../cmd/btf.ts";
 import { close } from "../cmd/fd.ts";
 import { mapCreate, type MapCreateOptions } from "../cmd/map.ts";
@@ -99,15 +100,13 @@ function probe(type: number): boolean {
       errno = errnoOf(e);
     }
     if (s.known !== undefined && errno === s.known) return true;
-    return verdict(errno, `map type ${mapTypeName(type)}`, "map_create");
+    return verdict(errno, `map type ${typeLabel(type)}`, "map_create");
   } finally {
     for (const fd of held) close(fd);
   }
 }
 
-const names: string[] = [];
-for (const [name, n] of Object.entries(MapType)) names[n] ??= name;
-const mapTypeName = (t: number): string => `${names[t] ?? "unknown"} (${t})`;
+const typeLabel = (t: number): string => `${mapTypeName(t)} (${t})`;
 
 function typeValue(t: MapTypeLike): number {
   if (typeof t === "number") {
@@ -122,5 +121,5 @@ function typeValue(t: MapTypeLike): number {
 /** Whether the running kernel has map type `type` (BPF_MAP_TYPE_*), by creating the smallest one. Cached. */
 export function haveMapType(type: MapTypeLike): boolean {
   const n = typeValue(type);
-  return cached(`map type ${mapTypeName(n)}`, () => probe(n));
+  return cached(`map type ${typeLabel(n)}`, () => probe(n));
 }

@@ -12,7 +12,7 @@ import { Insn } from "../asm/insn.ts";
 import type { ProgLoadOptions } from "../cmd/prog.ts";
 import { ENOTSUPP } from "../errors.ts";
 import { linuxVersionCode } from "./kernel.ts";
-import { progTypeName } from "../program/info.ts";
+import { progTypeName } from "../constants/names.gen.ts";
 import type { ProgTypeLike } from "../program/program.ts";
 import { cached, tryLoad, verdict } from "./probe.ts";
 

@@ -11,7 +11,7 @@
  * usual "drain" loop) is safe; it gives up with an error after 2 x max_entries + 16 steps.
  * @module
  */
-import { mapLookupBatch } from "../cmd/map.ts";
+import { mapLookupBatch } from "../cmd/batch.ts";
 import { Errno } from "../constants/errno.gen.ts";
 import { BpfError, ENOTSUPP } from "../errors.ts";
 import type { MapCore } from "./core.ts";

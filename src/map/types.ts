@@ -6,14 +6,7 @@
  */
 import { MapType } from "../constants/enums.gen.ts";
 
-const NAMES: string[] = [];
-// Prefer the current name over a deprecated alias of the same number (cgroup_storage).
-for (const [name, n] of Object.entries(MapType)) if (NAMES[n] === undefined || NAMES[n].endsWith("_deprecated")) NAMES[n] = name;
-
-/** The name of a map type as in enum bpf_map_type without the prefix ("hash", "percpu_array"), or "type_<n>". */
-export function mapTypeName(type: number): string {
-  return NAMES[type] ?? `type_${type}`;
-}
+export { mapTypeName } from "../constants/names.gen.ts";
 
 /** Map types whose values are per CPU: one 8-byte-aligned slot per possible CPU. */
 export type PerCpuMapType =

@@ -4,7 +4,7 @@
  * fetched by a second call.
  * @module
  */
-import { ProgType } from "../constants/enums.gen.ts";
+import { progTypeName } from "../constants/names.gen.ts";
 import { objGetInfoByFd } from "../cmd/info.ts";
 import { Attr } from "../sys/attr.ts";
 import { decodeStruct } from "../sys/decode.ts";
@@ -16,7 +16,7 @@ export interface ProgramInfo {
   id: number;
   /** ProgType value. */
   type: number;
-  /** ProgType name ("socket_filter"), or "type <n>" for one this library does not know. */
+  /** ProgType name ("socket_filter"), or "prog_type_<n>" for one this library does not know. */
   typeName: string;
   /** Name given at load time (up to 15 characters). */
   name: string;
@@ -52,13 +52,7 @@ export interface ProgramInfo {
   attachBtfId: number;
 }
 
-const typeNames: string[] = [];
-for (const [name, v] of Object.entries(ProgType)) typeNames[v] ??= name;
-
-/** The ProgType name of `type` ("xdp"), or "type <n>". */
-export function progTypeName(type: number): string {
-  return typeNames[type] ?? `type ${type}`;
-}
+export { progTypeName };
 
 const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : 0);

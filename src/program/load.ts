@@ -1,8 +1,9 @@
 /**
  * BPF_PROG_LOAD with the verifier log handled: the first load asks for no log (the fast path);
  * a failure is loaded again with one, growing the buffer while the kernel says ENOSPC - to the
- * exact size on kernels that report `log_true_size` (6.4+), x4 elsewhere - up to a cap. EAGAIN
- * (the verifier interrupted by a signal) is retried.
+ * exact size on kernels that report `log_true_size` (6.4+), x4 elsewhere - up to a cap. Signals
+ * are blocked around each load (sys/nosig.ts); an EAGAIN they cause anyway is retried under the
+ * one time-bounded policy (sys/retry.ts).
  * @module
  */
 import { Cmd } from "../constants/enums.gen.ts";
@@ -12,11 +13,13 @@ import { checkProgLoadOptions, fillProgLoad, type ProgLoadOptions } from "../cmd
 import { BpfError } from "../errors.ts";
 import { memlockHint } from "../rlimit.ts";
 import { Attr, cString } from "../sys/attr.ts";
-import { bpfRaw } from "../sys/bpf.ts";
 import { ProgLoadAttr } from "../sys/layout.gen.ts";
+import { bpfNoSignals } from "../sys/nosig.ts";
+import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";
 import { MAX_INSNS_UNPRIVILEGED } from "./insns.ts";
 import { VerifierError } from "./verifier-error.ts";
+import { admitFd } from "../fd-reserve.ts";
 
 /** Attributes of BPF_PROG_LOAD other than the log (the low-level progLoad's options). */
 export type LoadAttrs = Omit<ProgLoadOptions, "log">;
@@ -41,8 +44,6 @@ export interface Loaded {
   log?: string;
 }
 
-/** Times an EAGAIN from BPF_PROG_LOAD is retried before it is reported. */
-export const EAGAIN_RETRIES = 10;
 const LOG_DEFAULT = 64 * 1024;
 const LOG_MIN = 128;
 const LOG_CAP = 16 * 1024 * 1024;
@@ -52,11 +53,8 @@ const attr = new Attr(ProgLoadAttr.size);
 
 /** One load: the result (fd or -errno) and, on 6.4+ kernels, the size the whole log needs. */
 function attempt(type: number, code: Uint8Array, license: Uint8Array, o: LoadAttrs, log: { level: number; buf: Uint8Array } | null): { rc: number; trueSize: number } {
-  let rc = -Errno.EAGAIN;
-  for (let i = 0; i <= EAGAIN_RETRIES && rc === -Errno.EAGAIN; i++) {
-    const a = fillProgLoad(attr, type, code, license, log === null ? o : { ...o, log });
-    rc = bpfRaw(Cmd.prog_load, a, ProgLoadAttr.size);
-  }
+  const opts = log === null ? o : { ...o, log };
+  const rc = retryInterrupted(() => bpfNoSignals(Cmd.prog_load, fillProgLoad(attr, type, code, license, opts), ProgLoadAttr.size));
   return { rc, trueSize: attr.getU32(ProgLoadAttr.fields.log_true_size.off) };
 }
 
@@ -88,17 +86,20 @@ export function loadWithLog(type: number, code: Uint8Array, license: string, o: 
   let firstErrno = 0;
   if (level === 0) {
     const first = attempt(type, code, lic, o, null);
-    if (first.rc >= 0) return { fd: first.rc };
+    if (first.rc >= 0) return { fd: admitFd("prog_load", first.rc) };
     firstErrno = -first.rc;
     // EPERM is decided before the verifier runs (capabilities, memlock): a log would be empty.
-    // EAGAIN that outlasted the retries would only repeat.
+    // EAGAIN that outlasted the retry window would only repeat.
     if (o.logDisabled || first.rc === -Errno.EPERM || first.rc === -Errno.EAGAIN) throw plainError(firstErrno, code, context);
   }
   for (;;) {
     const buf = new Uint8Array(new ArrayBuffer(size));
     const r = attempt(type, code, lic, o, { level: level || 1, buf });
     const text = cStringAt(buf);
-    if (r.rc >= 0) return level ? { fd: r.rc, log: text } : { fd: r.rc };
+    if (r.rc >= 0) {
+      const fd = admitFd("prog_load", r.rc);
+      return level ? { fd, log: text } : { fd };
+    }
     // ENOSPC with a full buffer is the log outgrowing it (on success and failure alike), unless a
     // 6.4+ kernel says the whole log fits: then it is the program's own error.
     const cut = r.rc === -Errno.ENOSPC && (r.trueSize > size || (r.trueSize === 0 && text.length >= size - 1));

@@ -1,11 +1,12 @@
 /**
  * BPF_PROG_TEST_RUN for program objects: runs the program in the kernel on given packet data or
- * context and returns r0, the mean run time and the output, trimmed to what the kernel wrote.
+ * context and returns r0, the mean run time and the output, trimmed to what the kernel wrote. A
+ * run a signal interrupts (EINTR) is run again: progTestRun blocks signals and retries.
  * @module
  */
 import { ProgType } from "../constants/enums.gen.ts";
 import { Errno } from "../constants/errno.gen.ts";
-import { u32Arg } from "../cmd/args.ts";
+import { checkBytes, u32Arg } from "../cmd/args.ts";
 import { progTestRun } from "../cmd/prog.ts";
 import { BpfError } from "../errors.ts";
 
@@ -50,9 +51,8 @@ const OUT_PAD = 256;
 
 /** BPF_PROG_TEST_RUN on program `fd` of `type` (the type decides whether a context comes back). */
 export function runTest(fd: number, type: number, input: TestRunInput): TestRunOutput {
-  const { data, ctx } = input;
-  if (data !== undefined && !(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
-  if (ctx !== undefined && !(ctx instanceof Uint8Array)) throw new TypeError("ctx must be a Uint8Array");
+  const data = input.data === undefined ? undefined : checkBytes(input.data, "data");
+  const ctx = input.ctx === undefined ? undefined : checkBytes(input.ctx, "ctx");
   const dataOutSize = u32Arg(input.dataOut ?? (data ? data.length + OUT_PAD : 0), "dataOut");
   const ctxOutSize = u32Arg(input.ctxOut ?? (ctx && CTX_OUT.has(type) ? ctx.length : 0), "ctxOut");
   const dataOut = dataOutSize ? new Uint8Array(new ArrayBuffer(dataOutSize)) : undefined;

@@ -65,7 +65,10 @@ export class Attr {
 
   /** Writes a pointer field: the address of `buf` (0 for null), keeping `buf` alive until `release()`. */
   ptr(off: number, buf: Uint8Array | null | undefined): this {
-    if (buf == null || buf.length === 0) return this.u64(off, 0);
+    if (buf == null) return this.u64(off, 0);
+    // A DataView or ArrayBuffer has no `length`: its size would be misread, and the kernel would run past it.
+    if (!(buf instanceof Uint8Array)) throw new TypeError(`a buffer the kernel reads or writes must be a Uint8Array, got ${Object.prototype.toString.call(buf).slice(8, -1)}`);
+    if (buf.length === 0) return this.u64(off, 0);
     this.#keep.push(buf);
     return this.u64(off, getBackend().address(buf));
   }
@@ -76,9 +79,9 @@ export class Attr {
     return this;
   }
 
-  /** Writes a NUL-padded char array field of `len` bytes; throws if `s` does not fit with its NUL. */
+  /** Writes a NUL-padded char array field of `len` bytes; throws if `s` does not fit with its NUL or holds a lone surrogate. */
   chars(off: number, len: number, s: string): this {
-    const bytes = utf8(s);
+    const bytes = utf8(s, `char[${len}] field`);
     if (bytes.length >= len) throw new RangeError(`"${s}" is ${bytes.length} bytes; the field holds ${len - 1} and a NUL`);
     this.u8.set(bytes, off);
     return this;

@@ -3,21 +3,20 @@
  * place handle buffer lifetimes and errno.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { cmdName } from "../constants/names.gen.ts";
 import { BpfError, type BpfErrorDetail } from "../errors.ts";
 import type { Attr } from "./attr.ts";
 import { getBackend } from "./backend.ts";
 
-const CMD_NAMES: string[] = [];
-for (const [name, n] of Object.entries(Cmd)) CMD_NAMES[n] ??= name;
-
-/** The name of a bpf command number ("map_lookup_elem"), or "cmd_<n>" for an unknown one. */
-export function cmdName(cmd: number): string {
-  return CMD_NAMES[cmd] ?? `cmd_${cmd}`;
-}
+// Errors name commands by the one generated table; exported here too, where callers found it first.
+export { cmdName };
 
 /** bpf(cmd, attr, size): the result, or -errno. Releases the buffers `attr` kept alive for the call. */
 export function bpfRaw(cmd: number, attr: Attr, size: number): number {
+  // The kernel reads `size` bytes of the attr: never more than the buffer holds.
+  if (!(size >= 0 && size <= attr.u8.length && (size | 0) === size)) {
+    throw new RangeError(`bpf(${cmdName(cmd)}): attr size ${size} is not within the ${attr.u8.length}-byte attr buffer`);
+  }
   const b = getBackend();
   const rc = b.bpf(cmd, attr.u8, attr.addr(b), size);
   attr.release();

@@ -12,3 +12,4 @@ export { keepAlive } from "./backend.ts";
 export { decodeStruct, type FieldValue, readField } from "./decode.ts";
 export { parseCpuList, possibleCpus } from "./cpus.ts";
 export { fdTarget, readAll, readTextFile, sysClose } from "./syscalls.ts";
+export { RETRY_WINDOW_MS, retryCount, setRetryWindow } from "./retry.ts";

@@ -34,20 +34,21 @@ export interface SyscallNumbers {
   readonly mprotect: number;
   readonly rt_sigprocmask: number;
   readonly kill: number;
+  readonly statfs: number;
 }
 
 const x86_64: SyscallNumbers = {
   bpf: 321, close: 3, getpid: 39, prlimit64: 302, mount: 165, umount2: 166, perf_event_open: 298,
   ioctl: 16, mmap: 9, munmap: 11, openat: 257, read: 0, write: 1, epoll_create1: 291, epoll_ctl: 233,
   epoll_pwait: 281, socket: 41, setsockopt: 54, sendto: 44, bind: 49, getsockname: 51, recvfrom: 45,
-  fcntl: 72, dup3: 292, readlinkat: 267, mprotect: 10, rt_sigprocmask: 14, kill: 62,
+  fcntl: 72, dup3: 292, readlinkat: 267, mprotect: 10, rt_sigprocmask: 14, kill: 62, statfs: 137,
 };
 
 const aarch64: SyscallNumbers = {
   bpf: 280, close: 57, getpid: 172, prlimit64: 261, mount: 40, umount2: 39, perf_event_open: 241,
   ioctl: 29, mmap: 222, munmap: 215, openat: 56, read: 63, write: 64, epoll_create1: 20, epoll_ctl: 21,
   epoll_pwait: 22, socket: 198, setsockopt: 208, sendto: 206, bind: 200, getsockname: 204, recvfrom: 207,
-  fcntl: 25, dup3: 24, readlinkat: 78, mprotect: 226, rt_sigprocmask: 135, kill: 129,
+  fcntl: 25, dup3: 24, readlinkat: 78, mprotect: 226, rt_sigprocmask: 135, kill: 129, statfs: 43,
 };
 
 /** The syscall table for `arch` (`"x86_64"` or `"aarch64"`); throws for others. */

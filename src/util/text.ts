@@ -13,8 +13,31 @@ const g = globalThis as unknown as {
 const enc = new g.TextEncoder();
 const dec = new g.TextDecoder("utf-8");
 
-/** UTF-8 bytes of `s`. */
-export function utf8(s: string): Uint8Array {
+const wellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+
+/** Index of the first lone surrogate in `s` (which UTF-8 cannot encode), or -1. */
+export function loneSurrogate(s: string): number {
+  if (wellFormed !== undefined && wellFormed.call(s)) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = s.charCodeAt(i + 1);
+    if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    else return i;
+  }
+  return -1;
+}
+
+/**
+ * UTF-8 bytes of `s`. A lone surrogate is a TypeError naming `what` and its index: TextEncoder
+ * would store U+FFFD instead, a different string from the one given.
+ */
+export function utf8(s: string, what = "string"): Uint8Array {
+  const at = loneSurrogate(s);
+  if (at >= 0) {
+    const hex = s.charCodeAt(at).toString(16).toUpperCase();
+    throw new TypeError(`${what} ${JSON.stringify(s)} has a lone surrogate U+${hex} at index ${at}, which UTF-8 cannot encode`);
+  }
   return enc.encode(s);
 }
 

@@ -218,3 +218,51 @@ describePriv("a map fd number reused for a bigger map behind the library's back"
     expect(keys.intact() && values.intact() && tok.intact()).toBe(true);
   });
 });
+
+describePriv("random call sequences", () => {
+  itPriv("mixed element and batch calls with right and wrong sizes, fds reused behind the library's back: no byte outside a view changes", () => {
+    let s = 12345;
+    const rand = (n: number) => {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      return s % n;
+    };
+    const shapes = [[4, 8], [4, 1024], [64, 16], [8, 300]] as const;
+    const make = () => {
+      const [k, v] = shapes[rand(shapes.length)];
+      // Half of the maps are made behind the library's back: it learns their shape on first use.
+      return { fd: rand(2) ? mapCreate(MapType.hash, k, v, 16) : rawMapCreate(MapType.hash, k, v, 16), k, v };
+    };
+    let map = make();
+    const sizes = [0, 4, 8, 16, 64, 300, 1024];
+    let calls = 0;
+    for (let i = 0; i < (process.env.TSBPF_VM ? 400 : 3000); i++) {
+      if (rand(40) === 0) {
+        // The number is closed and reused for another shape; the library is not told.
+        rawClose(map.fd);
+        map = make();
+      }
+      const kb = guarded(rand(3) ? map.k : sizes[rand(sizes.length)], rand(4));
+      const vb = guarded(rand(3) ? map.v : sizes[rand(sizes.length)], rand(4));
+      const n = 1 + rand(4);
+      const bk = guarded(rand(2) ? n * map.k : sizes[rand(sizes.length)]);
+      const bv = guarded(rand(2) ? n * map.v : sizes[rand(sizes.length)]);
+      const tok = guarded(rand(2) ? 4 : sizes[rand(3)]);
+      const op = rand(7);
+      try {
+        calls++;
+        if (op === 0) mapUpdateElem(map.fd, kb.view, vb.view);
+        else if (op === 1) mapLookupElem(map.fd, kb.view, vb.view);
+        else if (op === 2) mapDeleteElem(map.fd, kb.view);
+        else if (op === 3) mapGetNextKey(map.fd, rand(2) ? null : kb.view, vb.view);
+        else if (op === 4) mapLookupBatch(map.fd, null, tok.view, bk.view, bv.view, n);
+        else if (op === 5) mapUpdateBatch(map.fd, bk.view, bv.view, n);
+        else mapLookupAndDeleteElem(map.fd, kb.view, vb.view);
+      } catch (e) {
+        if (!(e instanceof RangeError) && (e as { errno?: number }).errno === undefined) throw e;
+      }
+      for (const g of [kb, vb, bk, bv, tok]) expect(g.intact(), `call ${i}, op ${op}`).toBe(true);
+    }
+    close(map.fd);
+    expect(calls).toBeGreaterThan(300);
+  });
+});

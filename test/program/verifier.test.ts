@@ -1,7 +1,7 @@
 // The verifier log: retried with a log after a failure, grown on ENOSPC (exactly with
 // log_true_size, x4 without), capped, EAGAIN retried; VerifierError's message and fields.
 import { expect } from "vitest";
-import { BpfError, BpfProgram, Cmd, EAGAIN_RETRIES, Errno, Insn, ProgLoadAttr, ProgType, VerifierError } from "../../mod.ts";
+import { BpfError, BpfProgram, Cmd, Errno, Insn, ProgLoadAttr, ProgType, setRetryWindow, VerifierError } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { withHook } from "./spy.ts";
 
@@ -163,16 +163,30 @@ describePriv("the log retry", () => {
     }
   });
 
-  itPriv("EAGAIN that never ends is reported after the retries, without a log retry", () => {
+  itPriv("EAGAIN that never ends is reported when the retry window closes, without a log retry", () => {
     let loads = 0;
-    const e = withHook((cmd) => (cmd === Cmd.prog_load ? (loads++, -Errno.EAGAIN) : undefined), () => {
-      try {
-        BpfProgram.load({ type: ProgType.socket_filter, insns: long(1) });
-      } catch (e) {
-        return e;
-      }
-    });
-    expect((e as BpfError).kind).toBe("WouldBlock");
-    expect(loads).toBe(EAGAIN_RETRIES + 1);
+    const levels: number[] = [];
+    const old = setRetryWindow(200);
+    const t0 = Date.now();
+    try {
+      const e = withHook((cmd, attr) => {
+        if (cmd !== Cmd.prog_load) return undefined;
+        loads++;
+        levels.push(u32At(attr, F.log_level.off));
+        return -Errno.EAGAIN;
+      }, () => {
+        try {
+          BpfProgram.load({ type: ProgType.socket_filter, insns: long(1) });
+        } catch (e) {
+          return e;
+        }
+      });
+      expect((e as BpfError).kind).toBe("WouldBlock");
+    } finally {
+      setRetryWindow(old);
+    }
+    expect(loads).toBeGreaterThan(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(levels.every((l) => l === 0)).toBe(true);
   });
 });

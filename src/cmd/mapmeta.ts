@@ -12,8 +12,11 @@ import { possibleCpus } from "../sys/cpus.ts";
 import { InfoAttr, MapInfo } from "../sys/layout.gen.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 
-/** What element calls need to know about a map fd. */
-export interface MapMeta {
+/**
+ * A map's shape as created (the first fields of struct bpf_map_info): what element calls check
+ * buffers against. The one definition: BpfMap's own state (map/core.ts) extends it.
+ */
+export class MapMeta {
   /** MapType value. */
   readonly type: number;
   /** Key size in bytes (0 for queue, stack, bloom filter). */
@@ -26,6 +29,16 @@ export interface MapMeta {
   readonly maxEntries: number;
   /** map_flags. */
   readonly flags: number;
+
+  /** The shape of a map of `type` with these sizes, max_entries and map_flags. */
+  constructor(type: number, keySize: number, valueSize: number, maxEntries: number, flags: number) {
+    this.type = type;
+    this.keySize = keySize;
+    this.valueSize = valueSize;
+    this.valueBytes = isPerCpu(type) ? Math.ceil(valueSize / 8) * 8 * possibleCpus() : valueSize;
+    this.maxEntries = maxEntries;
+    this.flags = flags;
+  }
 }
 
 const PERCPU = new Set<number>([MapType.percpu_hash, MapType.percpu_array, MapType.lru_percpu_hash, MapType.percpu_cgroup_storage]);
@@ -39,8 +52,7 @@ const metas: (MapMeta | null | undefined)[] = [];
 
 /** Records the shape of a map fd this library just obtained (any older entry for the number is stale). */
 export function rememberMap(fd: number, type: number, keySize: number, valueSize: number, maxEntries: number, flags: number): MapMeta {
-  const valueBytes = isPerCpu(type) ? Math.ceil(valueSize / 8) * 8 * possibleCpus() : valueSize;
-  const m: MapMeta = { type, keySize, valueSize, valueBytes, maxEntries, flags };
+  const m = new MapMeta(type, keySize, valueSize, maxEntries, flags);
   metas[fd] = m;
   return m;
 }

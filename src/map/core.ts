@@ -8,7 +8,7 @@ import { type AnyCodec, getU32, prefixed } from "../codec/codec.ts";
 import { MapType } from "../constants/enums.gen.ts";
 import { UpdateFlags } from "../constants/flags.gen.ts";
 import { BpfError } from "../errors.ts";
-import type { MapMeta } from "../cmd/mapmeta.ts";
+import { MapMeta } from "../cmd/mapmeta.ts";
 import { isFdMap, isIndexed, isKeyless, isQueue, mapTypeName } from "./types.ts";
 
 /** The shape of a map as the kernel reports it: what element calls check, and the name. */
@@ -24,13 +24,8 @@ export interface FdOwner {
 }
 
 /** Map-wide state shared by the operation modules. */
-export class MapCore implements Shape {
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly valueBytes: number;
-  readonly maxEntries: number;
-  readonly flags: number;
+export class MapCore extends MapMeta implements Shape {
+  /** map_name ("" when unnamed). */
   readonly name: string;
   /** How messages name the map: `map "counts" (hash)` or `map (hash, unnamed)`. */
   readonly what: string;
@@ -49,13 +44,8 @@ export class MapCore implements Shape {
   readonly #owner: FdOwner;
 
   constructor(owner: FdOwner, shape: Shape, key: AnyCodec, value: AnyCodec) {
+    super(shape.type, shape.keySize, shape.valueSize, shape.maxEntries, shape.flags);
     this.#owner = owner;
-    this.type = shape.type;
-    this.keySize = shape.keySize;
-    this.valueSize = shape.valueSize;
-    this.valueBytes = shape.valueBytes;
-    this.maxEntries = shape.maxEntries;
-    this.flags = shape.flags;
     this.name = shape.name;
     this.what = describe(shape.name, shape.type);
     this.key = key;

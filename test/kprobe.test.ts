@@ -15,7 +15,7 @@ import { attachPerfEvent, getpid, kprobeEvent } from "./helpers/perf.ts";
 const SYMBOL = process.arch === "arm64" ? "__arm64_sys_getpid" : "__x64_sys_getpid";
 
 /** A kprobe program that adds 1 to counts[0] each time it runs. */
-function counter(counts: BpfMap<typeof u32, typeof u64>, expectedAttachType?: number): number {
+function counter(counts: BpfMap<number, bigint, number, number | bigint>, expectedAttachType?: number): number {
   return own(progLoad(ProgType.kprobe, [
     Insn.st("word", "r10", -4, 0),
     Insn.mov("r2", "r10"),

@@ -40,6 +40,15 @@ function openFlags(opts: OpenOptions<unknown, unknown>): number {
 /**
  * A BPF map (BPF_MAP_CREATE): typed element calls, iteration, bulk and queue operations.
  * `K`/`V` are what keys and values decode to, `KIn`/`VIn` what they accept.
+ *
+ * @example
+ * ```ts
+ * import { BpfMap, MapType, u32, u64 } from "tsbpf";
+ * using counts = BpfMap.create({ type: MapType.hash, key: u32, value: u64, maxEntries: 64, name: "counts" });
+ * counts.set(7, 1n);
+ * counts.get(7); // 1n
+ * for (const [k, v] of counts) console.log(k, v);
+ * ```
  */
 export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends BpfObject {
   readonly #c: MapCore;

@@ -60,7 +60,17 @@ function expectProgram(fd: number, where: string, ours: boolean): void {
   throw new TypeError(`${where} is ${what}, not a BPF program`);
 }
 
-/** A loaded BPF program, owning one fd: closed by close(), by `using`, or (with a warning) by the GC. */
+/**
+ * A loaded BPF program (BPF_PROG_LOAD), owning one fd: closed by close(), by `using`, or (with a
+ * warning) by the GC. A rejected load throws a VerifierError with the verifier's log.
+ *
+ * @example
+ * ```ts
+ * import { BpfProgram, Insn, ProgType } from "tsbpf";
+ * using prog = BpfProgram.load({ type: ProgType.socket_filter, insns: [Insn.mov("r0", 7), Insn.exit()], name: "seven" });
+ * prog.testRun({ data: new Uint8Array(64) }).retval; // 7
+ * ```
+ */
 export class BpfProgram extends BpfObject {
   /** ProgType value. */
   readonly type: number;
@@ -107,12 +117,12 @@ export class BpfProgram extends BpfObject {
       throw pinHint(e, path);
     }
     expectProgram(fd, `the object pinned at ${path}`, true);
-    return BpfProgram.adopt(fd);
+    return BpfProgram.#adopt(fd);
   }
 
   /** BPF_PROG_GET_FD_BY_ID: opens the loaded program with kernel id `id`. Throws NotFound if there is none. */
   static fromId(id: number): BpfProgram {
-    return BpfProgram.adopt(progGetFdById(id));
+    return BpfProgram.#adopt(progGetFdById(id));
   }
 
   /**
@@ -121,10 +131,10 @@ export class BpfProgram extends BpfObject {
    */
   static fromFd(fd: number): BpfProgram {
     expectProgram(checkFd(fd), `fd ${fd}`, false);
-    return BpfProgram.adopt(fd, false);
+    return BpfProgram.#adopt(fd, false);
   }
 
-  private static adopt(fd: number, ours = true): BpfProgram {
+  static #adopt(fd: number, ours = true): BpfProgram {
     let info: ProgramInfo;
     try {
       info = programInfo(fd);

@@ -6,34 +6,63 @@
 
 /** Syscall numbers by name for one architecture. */
 export interface SyscallNumbers {
+  /** bpf(2). */
   readonly bpf: number;
+  /** close(2). */
   readonly close: number;
+  /** getpid(2). */
   readonly getpid: number;
+  /** prlimit64(2): get and set resource limits. */
   readonly prlimit64: number;
+  /** mount(2). */
   readonly mount: number;
+  /** umount2(2). */
   readonly umount2: number;
+  /** perf_event_open(2). */
   readonly perf_event_open: number;
+  /** ioctl(2). */
   readonly ioctl: number;
+  /** mmap(2). */
   readonly mmap: number;
+  /** munmap(2). */
   readonly munmap: number;
+  /** openat(2). */
   readonly openat: number;
+  /** read(2). */
   readonly read: number;
+  /** write(2). */
   readonly write: number;
+  /** epoll_create1(2). */
   readonly epoll_create1: number;
+  /** epoll_ctl(2). */
   readonly epoll_ctl: number;
+  /** epoll_pwait(2). */
   readonly epoll_pwait: number;
+  /** socket(2). */
   readonly socket: number;
+  /** setsockopt(2). */
   readonly setsockopt: number;
+  /** sendto(2). */
   readonly sendto: number;
+  /** bind(2). */
   readonly bind: number;
+  /** getsockname(2). */
   readonly getsockname: number;
+  /** recvfrom(2). */
   readonly recvfrom: number;
+  /** fcntl(2). */
   readonly fcntl: number;
+  /** dup3(2). */
   readonly dup3: number;
+  /** readlinkat(2). */
   readonly readlinkat: number;
+  /** mprotect(2). */
   readonly mprotect: number;
+  /** rt_sigprocmask(2): the calling thread's signal mask. */
   readonly rt_sigprocmask: number;
+  /** kill(2). */
   readonly kill: number;
+  /** statfs(2). */
   readonly statfs: number;
 }
 

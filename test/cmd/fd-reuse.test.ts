@@ -18,7 +18,7 @@ const args: Record<typeof runtime, string[]> = {
 const TIMEOUT = 240_000;
 
 describePriv("an fd number reused by a Worker", () => {
-  itPriv(`the main thread's lookup into an 8-byte view is refused and writes nothing past it (${runtime})`, () => {
+  itPriv(`the main thread's lookup into an 8-byte view is refused and writes nothing past it (${runtime})`, {}, () => {
     const r = spawnSync(process.execPath, args[runtime], { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
     const how = `exit ${r.status}, signal ${r.signal}; stdout: ${r.stdout.slice(-1000)}; stderr: ${r.stderr.slice(-2000)}`;
     expect(r.status, how).toBe(0);

@@ -50,7 +50,7 @@ function rawClose(fd: number): void {
  * Map fd N with small keys and values, known to the library; then N closed and reused, behind its
  * back, for a map with 64-byte keys and 1024-byte values whose every byte is 0x77.
  */
-function staleShape(type = MapType.hash): number {
+function staleShape(type: number = MapType.hash): number {
   const fd = mapCreate(type, 4, 8, 8);
   mapUpdateElem(fd, new Uint8Array(4), new Uint8Array(8)); // the library now knows fd's shape
   rawClose(fd);

@@ -8,7 +8,7 @@ import { own } from "../helpers/fds.ts";
 import { spy } from "./spy.ts";
 
 const sorted = <T>(xs: T[], key: (x: T) => number): T[] => [...xs].sort((a, b) => key(a) - key(b));
-const range = (n: number, f = (i: number) => i): number[] => Array.from({ length: n }, (_, i) => f(i));
+const range = <T = number>(n: number, f: (i: number) => T = (i) => i as T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const cmds = (s: { bpf: [number, number][] }, cmd: number): number => s.bpf.filter(([c]) => c === cmd).length;
 
 function filled(n: number, max = n) {

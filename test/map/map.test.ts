@@ -32,7 +32,7 @@ it("a spec that cannot work is refused before any syscall", () => {
     [{ type: MapType.array_of_maps, key: u32, value: u32, maxEntries: 4, inner: { fd: 3 } }, /values are fds/],
     [{ type: MapType.hash, key: u32, value: u32, maxEntries: 4, name: "this-name-is-bad" }, /object name/],
   ] as const) {
-    const r = spy(() => BpfMap.create(spec as bpf.MapSpec));
+    const r = spy(() => BpfMap.create(spec as unknown as bpf.MapSpec));
     expect(String(r.error), JSON.stringify(spec)).toMatch(msg);
     expect(r.bpf.length).toBe(0);
   }

@@ -14,14 +14,14 @@
  */
 import "./runtimes/auto.ts";
 
-export * from "./src/constants/enums.gen.ts";
-export * from "./src/constants/flags.gen.ts";
-export * from "./src/constants/errno.gen.ts";
+export * from "./src/uapi/enums.gen.ts";
+export * from "./src/uapi/flags.gen.ts";
+export * from "./src/uapi/errno.gen.ts";
 export * from "./src/errors.ts";
 export * from "./src/asm/mod.ts";
 export * from "./src/sys/mod.ts";
 export * from "./src/cmd/mod.ts";
-export { BpfObject } from "./src/object.ts";
+export { FdObject } from "./src/fd-object.ts";
 export * from "./src/map/mod.ts";
 export * from "./src/program/mod.ts";
 export * from "./src/features/mod.ts";

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/constants/*.gen.ts and src/sys/layout.gen.ts from the kernel's UAPI headers
+// Generates src/uapi/*.gen.ts (enums, names, flags, errno, the bpf_attr layouts) from the kernel's UAPI headers
 // (linux/bpf.h, linux/bpf_common.h, linux/btf.h, asm-generic/errno*.h) as fetched by
 // scripts/fetch-uapi.sh. Values and layouts are computed here, independently of the C compiler;
 // test/uapi.test.ts then checks every one of them against gcc on the same headers.
@@ -534,17 +534,49 @@ function layoutTs(l) {
   return `/** Layout of ${l.doc} (${l.c}${l.prefix ? ` .${l.prefix.slice(0, -1)}` : ""}). */\nexport const ${l.ts} = {\n  c: "${l.c}",\n  prefix: "${l.prefix}",\n  size: ${l.size},\n  fields: {\n${f.join("\n")}\n  },\n} as const;\n`;
 }
 
-let layoutOut = HEADER + `import type { Layout } from "./layout.ts";\n\n/** sizeof(union bpf_attr) in the newest UAPI. */\nexport const BPF_ATTR_SIZE = ${unionSize};\n`;
+// The shape of the layouts below, written with them so the generated folder stands alone.
+const LAYOUT_TYPES = `/** C type of a field: fixed-width integers (big-endian ones marked), or char for name arrays. */
+export type FieldType = "u8" | "s8" | "char" | "u16" | "s16" | "be16" | "u32" | "s32" | "be32" | "u64" | "s64" | "be64";
+
+/** One field: byte offset, total size in bytes, element type, array length, bitfield position. */
+export interface Field {
+  /** Byte offset from the start of the struct (of the storage unit, for a bitfield). */
+  readonly off: number;
+  /** Size in bytes (of the whole array for arrays, of the storage unit for bitfields). */
+  readonly size: number;
+  /** Element type. */
+  readonly type: FieldType;
+  /** Array length, for arrays. */
+  readonly count?: number;
+  /** First bit within the storage unit, for bitfields. */
+  readonly bit?: number;
+  /** Width in bits, for bitfields. */
+  readonly bits?: number;
+}
+
+/** A struct layout: the C aggregate it mirrors and its fields by C member path ("a.b" for nesting). */
+export interface Layout {
+  /** The C type the offsets are relative to: "union bpf_attr" or "struct bpf_prog_info". */
+  readonly c: string;
+  /** Member path inside \`c\` for named members of union bpf_attr ("batch."), else "". */
+  readonly prefix: string;
+  /** Size in bytes, padded to the struct's alignment. */
+  readonly size: number;
+  /** Fields by member path; anonymous unions and structs are flattened into their parent. */
+  readonly fields: Readonly<Record<string, Field>>;
+}
+`;
+let layoutOut = HEADER + `\n${LAYOUT_TYPES}\n/** sizeof(union bpf_attr) in the newest UAPI. */\nexport const BPF_ATTR_SIZE = ${unionSize};\n`;
 for (const l of [...attrs, ...structLayouts]) layoutOut += "\n" + layoutTs(l);
 layoutOut += `\n/** Every generated layout by name, for tests and tools. */\nexport const LAYOUTS: Readonly<Record<string, Layout>> = {\n${[...attrs, ...structLayouts].map((l) => `  ${l.ts},`).join("\n")}\n};\n`;
 
 // ---------- write ----------
 const outputs = [
-  ["src/constants/enums.gen.ts", enumsTs],
-  ["src/constants/names.gen.ts", namesTs],
-  ["src/constants/flags.gen.ts", flagsTs],
-  ["src/constants/errno.gen.ts", errnoTs],
-  ["src/sys/layout.gen.ts", layoutOut],
+  ["src/uapi/enums.gen.ts", enumsTs],
+  ["src/uapi/names.gen.ts", namesTs],
+  ["src/uapi/flags.gen.ts", flagsTs],
+  ["src/uapi/errno.gen.ts", errnoTs],
+  ["src/uapi/layout.gen.ts", layoutOut],
 ];
 let stale = 0;
 for (const [rel, text] of outputs) {

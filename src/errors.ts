@@ -4,7 +4,7 @@
  * before any syscall is a plain TypeError or RangeError that says what was wrong.
  * @module
  */
-import { Errno } from "./constants/errno.gen.ts";
+import { Errno } from "./uapi/errno.gen.ts";
 import { meaning, syscallMeaning } from "./error-text.ts";
 import { censusText } from "./fd-census.ts";
 

@@ -1,6 +1,6 @@
 /**
- * How many fds the library's objects (BpfObject: maps, programs, links, BTF) hold, so an EMFILE
- * can say whose fds filled the table. object.ts counts; errors.ts reads. A leaf module: the error
+ * How many fds the library's objects (FdObject: maps, programs, links, BTF) hold, so an EMFILE
+ * can say whose fds filled the table. fd-object.ts counts; errors.ts reads. A leaf module: the error
  * classes cannot import the object base class without an import cycle.
  * @module
  */

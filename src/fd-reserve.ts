@@ -7,7 +7,7 @@
  * least: until n nears the limit the check is one comparison.
  * @module
  */
-import { Errno } from "./constants/errno.gen.ts";
+import { Errno } from "./uapi/errno.gen.ts";
 import { BpfError } from "./errors.ts";
 import { getNofile } from "./rlimit.ts";
 import { sysClose } from "./sys/syscalls.ts";

@@ -1,4 +1,4 @@
-// The FinalizationRegistry behind BpfObject: a map or program nobody closed is closed when the
+// The FinalizationRegistry behind FdObject: a map or program nobody closed is closed when the
 // garbage collector takes it, with a warning; a closed one gives none. Collection cannot be forced
 // inside vitest, so one child process of the same runtime (test/fixtures/gc-child.ts) runs the
 // cases with the GC exposed.

@@ -1,11 +1,11 @@
-// One name per enum value, from the generated tables (src/constants/names.gen.ts): every value
+// One name per enum value, from the generated tables (src/uapi/names.gen.ts): every value
 // names itself back, aliases get the newest name that is not _deprecated, and no module of src/
 // builds its own reverse table again.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AttachType, Cmd, Helper, LinkType, MapType, ProgType } from "../mod.ts";
-import { attachTypeName, cmdName, helperName, linkTypeName, mapTypeName, progTypeName } from "../src/constants/names.gen.ts";
+import { attachTypeName, cmdName, helperName, linkTypeName, mapTypeName, progTypeName } from "../src/uapi/names.gen.ts";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 

@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as enums from "../src/constants/enums.gen.ts";
-import * as errno from "../src/constants/errno.gen.ts";
-import * as flags from "../src/constants/flags.gen.ts";
-import { BPF_ATTR_SIZE, LAYOUTS } from "../src/sys/layout.gen.ts";
+import * as enums from "../src/uapi/enums.gen.ts";
+import * as errno from "../src/uapi/errno.gen.ts";
+import * as flags from "../src/uapi/flags.gen.ts";
+import { BPF_ATTR_SIZE, LAYOUTS } from "../src/uapi/layout.gen.ts";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 const uapi = join(root, ".cache", "uapi");
@@ -22,7 +22,7 @@ function generatedConstants(): Const[] {
   const out: Const[] = [];
   const modules = { ...enums, ...flags, ...errno } as unknown as Record<string, Record<string, unknown>>;
   for (const file of ["enums.gen.ts", "flags.gen.ts", "errno.gen.ts"]) {
-    const text = readFileSync(join(root, "src", "constants", file), "utf8");
+    const text = readFileSync(join(root, "src", "uapi", file), "utf8");
     for (const block of text.matchAll(/export const (\w+) = \{\n([\s\S]*?)\n\} as const;/g)) {
       const obj = block[1];
       for (const line of block[2].split("\n")) {

@@ -4,7 +4,7 @@
  * 8/16/32), negation, byte swaps and arena address-space casts.
  * @module
  */
-import { BPF } from "../constants/flags.gen.ts";
+import { BPF } from "../uapi/flags.gen.ts";
 import { imm32 } from "./check.ts";
 import { Insn, type Src } from "./insn.ts";
 import { aluOpBits, type AluOp2, checkWidth } from "./ops.ts";

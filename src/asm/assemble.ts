@@ -5,7 +5,7 @@
  * truncates a value that does not fit its field, this is an error naming line and column.
  * @module
  */
-import { AtomicOp, BPF, Pseudo } from "../constants/flags.gen.ts";
+import { AtomicOp, BPF, Pseudo } from "../uapi/flags.gen.ts";
 import { writeSlot } from "./encode.ts";
 import { FixField, LabelError, Labels } from "./labels.ts";
 import { Kw, Lexer, LexError, Tok } from "./lexer.ts";

@@ -4,7 +4,7 @@
  * Argument order follows stx: the memory operand (dst + off) first, then the source register.
  * @module
  */
-import { AtomicOp, BPF } from "../constants/flags.gen.ts";
+import { AtomicOp, BPF } from "../uapi/flags.gen.ts";
 import { off16 } from "./check.ts";
 import { Insn } from "./insn.ts";
 import { type MemSize, memSizeBits } from "./ops.ts";

@@ -3,8 +3,8 @@
  * camelCase. Registers are "r0".."r10"; a source operand is a register name or a number immediate.
  * @module
  */
-import { BPF, Pseudo } from "../constants/flags.gen.ts";
-import { Helper } from "../constants/enums.gen.ts";
+import { BPF, Pseudo } from "../uapi/flags.gen.ts";
+import { Helper } from "../uapi/enums.gen.ts";
 import { imm32, imm64, off16 } from "./check.ts";
 import { isReg, type Reg, regNum } from "./reg.ts";
 import { encode } from "./encode.ts";

@@ -4,8 +4,8 @@
  * (helper, bpf-to-bpf, kfunc), callx and exit. Offsets count 8-byte slots from the next one.
  * @module
  */
-import { BPF, Pseudo } from "../constants/flags.gen.ts";
-import { Helper } from "../constants/enums.gen.ts";
+import { BPF, Pseudo } from "../uapi/flags.gen.ts";
+import { Helper } from "../uapi/enums.gen.ts";
 import { imm32, off16 } from "./check.ts";
 import { Insn, type Src } from "./insn.ts";
 import { checkWidth, type JmpCond, jmpCondBits } from "./ops.ts";

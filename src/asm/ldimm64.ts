@@ -4,7 +4,7 @@
  * by fd or index, a pointer into a map's value, a kernel BTF object or a subprogram.
  * @module
  */
-import { BPF, Pseudo } from "../constants/flags.gen.ts";
+import { BPF, Pseudo } from "../uapi/flags.gen.ts";
 import { imm32, imm64 } from "./check.ts";
 import { Insn } from "./insn.ts";
 import { type Reg, regNum } from "./reg.ts";

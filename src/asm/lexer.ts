@@ -18,6 +18,8 @@ export const Tok = {
   lparen: 10, rparen: 11, lbrack: 12, rbrack: 13, comma: 14, colon: 15, star: 16, plus: 17, minus: 18, assign: 19,
   addEq: 20, subEq: 21, mulEq: 22, divEq: 23, orEq: 24, andEq: 25, shlEq: 26, shrEq: 27, modEq: 28, xorEq: 29,
   eqEq: 30, ne: 31, gt: 32, ge: 33, lt: 34, le: 35, amp: 36,
+  // Operators that only expressions use.
+  slash: 37, percent: 38, caret: 39, pipe: 40, tilde: 41, bang: 42, shl: 43, shr: 44, andAnd: 45, orOr: 46, ltGt: 47,
 } as const;
 
 /** Keyword ids (values of an ident token's val). */
@@ -279,9 +281,15 @@ export class Lexer {
       digits++;
     }
     if (digits === 0 && radix !== 8) this.error(start, `${s.slice(start, q)} has no digits`);
-    // "1b" / "1f": a reference to the nearest numeric label 1 before / after.
+    const digitsEnd = q;
+    // C's integer suffixes, which llvm-mc skips in any base and case: u, l, ll, ul, ull.
+    if ((s.charCodeAt(q) | 32) === 117) q++;
+    if ((s.charCodeAt(q) | 32) === 108) q++;
+    if ((s.charCodeAt(q) | 32) === 108) q++;
+    // "1b" / "1f": a reference to the nearest numeric label 1 before / after (llvm-mc reads a
+    // number followed by the name b or f, so any base and a suffix work too).
     const tail = s.charCodeAt(q);
-    if (radix === 10 && (tail === 98 || tail === 102) && !isIdentChar(s.charCodeAt(q + 1))) {
+    if ((tail === 98 || tail === 102) && !isIdentChar(s.charCodeAt(q + 1))) {
       this.push(Tok.labelRef, start, q + 1, v, tail === 98 ? -1 : 1);
       return q + 1;
     }
@@ -289,7 +297,7 @@ export class Lexer {
     this.push(Tok.num, start, q, v, 0);
     if (v > Number.MAX_SAFE_INTEGER) {
       const prefix = radix === 16 ? "0x" : radix === 8 ? "0o" : radix === 2 ? "0b" : "";
-      this.big[this.count - 1] = BigInt(prefix + s.slice(radix === 10 ? start : radix === 8 ? start + 1 : start + 2, q));
+      this.big[this.count - 1] = BigInt(prefix + s.slice(radix === 10 ? start : radix === 8 ? start + 1 : start + 2, digitsEnd));
     }
     return q;
   }
@@ -328,18 +336,29 @@ export class Lexer {
       case 43: if (c1 === 61) { kind = Tok.addEq; len = 2; } else kind = Tok.plus; break;
       case 45: if (c1 === 61) { kind = Tok.subEq; len = 2; } else kind = Tok.minus; break;
       case 42: if (c1 === 61) { kind = Tok.mulEq; len = 2; } else kind = Tok.star; break;
-      case 47: if (c1 === 61) { kind = Tok.divEq; len = 2; } else return this.error(p, "unexpected \"/\""); break;
-      case 37: if (c1 === 61) { kind = Tok.modEq; len = 2; } else return this.error(p, "unexpected \"%\""); break;
-      case 94: if (c1 === 61) { kind = Tok.xorEq; len = 2; } else return this.error(p, "unexpected \"^\""); break;
-      case 124: if (c1 === 61) { kind = Tok.orEq; len = 2; } else return this.error(p, "unexpected \"|\""); break;
-      case 38: if (c1 === 61) { kind = Tok.andEq; len = 2; } else kind = Tok.amp; break;
+      case 47: if (c1 === 61) { kind = Tok.divEq; len = 2; } else kind = Tok.slash; break;
+      case 37: if (c1 === 61) { kind = Tok.modEq; len = 2; } else kind = Tok.percent; break;
+      case 94: if (c1 === 61) { kind = Tok.xorEq; len = 2; } else kind = Tok.caret; break;
+      case 124:
+        if (c1 === 61) { kind = Tok.orEq; len = 2; } else if (c1 === 124) { kind = Tok.orOr; len = 2; } else kind = Tok.pipe;
+        break;
+      case 38:
+        if (c1 === 61) { kind = Tok.andEq; len = 2; } else if (c1 === 38) { kind = Tok.andAnd; len = 2; } else kind = Tok.amp;
+        break;
       case 61: if (c1 === 61) { kind = Tok.eqEq; len = 2; } else kind = Tok.assign; break;
-      case 33: if (c1 === 61) { kind = Tok.ne; len = 2; } else return this.error(p, "unexpected \"!\""); break;
+      case 33: if (c1 === 61) { kind = Tok.ne; len = 2; } else kind = Tok.bang; break;
+      case 126: kind = Tok.tilde; break;
       case 60:
-        if (c1 === 60 && c2 === 61) { kind = Tok.shlEq; len = 3; } else if (c1 === 61) { kind = Tok.le; len = 2; } else kind = Tok.lt;
+        if (c1 === 60 && c2 === 61) { kind = Tok.shlEq; len = 3; } else if (c1 === 60) { kind = Tok.shl; len = 2; } else if (c1 === 61) {
+          kind = Tok.le;
+          len = 2;
+        } else if (c1 === 62) { kind = Tok.ltGt; len = 2; } else kind = Tok.lt;
         break;
       case 62:
-        if (c1 === 62 && c2 === 61) { kind = Tok.shrEq; len = 3; } else if (c1 === 61) { kind = Tok.ge; len = 2; } else kind = Tok.gt;
+        if (c1 === 62 && c2 === 61) { kind = Tok.shrEq; len = 3; } else if (c1 === 62) { kind = Tok.shr; len = 2; } else if (c1 === 61) {
+          kind = Tok.ge;
+          len = 2;
+        } else kind = Tok.gt;
         break;
       default:
         return this.error(p, `unexpected character ${JSON.stringify(s[p])}`);

@@ -4,7 +4,7 @@
  * LLVM 19 does not know, print as LLVM 20 and later print them.
  * @module
  */
-import { AtomicOp, BPF } from "../constants/flags.gen.ts";
+import { AtomicOp, BPF } from "../uapi/flags.gen.ts";
 import { Form, FORMS } from "./valid.ts";
 
 const R: readonly string[] = Array.from({ length: 16 }, (_, i) => `r${i}`);

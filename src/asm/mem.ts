@@ -3,7 +3,7 @@
  * v4) and the legacy packet loads (BPF_ABS / BPF_IND), which always load into r0.
  * @module
  */
-import { BPF } from "../constants/flags.gen.ts";
+import { BPF } from "../uapi/flags.gen.ts";
 import { imm32, off16 } from "./check.ts";
 import { Insn } from "./insn.ts";
 import { type MemSize, memSizeBits } from "./ops.ts";

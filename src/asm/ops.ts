@@ -3,7 +3,7 @@
  * spellings users pass, mapped once to the kernel's bits.
  * @module
  */
-import { BPF } from "../constants/flags.gen.ts";
+import { BPF } from "../uapi/flags.gen.ts";
 import type { Size } from "./insn.ts";
 
 /** A load/store width: the seed's names, or the kernel's short ones (BPF_B, BPF_H, BPF_W, BPF_DW). */

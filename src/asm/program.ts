@@ -12,8 +12,8 @@
  * ```
  * @module
  */
-import { Pseudo } from "../constants/flags.gen.ts";
-import { Helper } from "../constants/enums.gen.ts";
+import { Pseudo } from "../uapi/flags.gen.ts";
+import { Helper } from "../uapi/enums.gen.ts";
 import { assembleWithSymbols } from "./assemble.ts";
 import { imm32 } from "./check.ts";
 import { decode } from "./decode.ts";

@@ -4,7 +4,7 @@
  * whole instructions is in assemble.ts.
  * @module
  */
-import { BPF } from "../constants/flags.gen.ts";
+import { BPF } from "../uapi/flags.gen.ts";
 import { Kw, Lexer, Tok } from "./lexer.ts";
 
 /** A syntax or range error in assembly source, at `line` and `column` (both 1-based). */

@@ -6,7 +6,7 @@
  * two byte strings print the same.
  * @module
  */
-import { AtomicOp, BPF } from "../constants/flags.gen.ts";
+import { AtomicOp, BPF } from "../uapi/flags.gen.ts";
 
 /** Instruction forms: what the opcode byte alone says about the fields. */
 export const Form = {

@@ -4,8 +4,8 @@
  * *)(r1 +0)`, `(15) if r0 == 0x0 goto pc+1`, `(85) call bpf_map_lookup_elem#1`.
  * @module
  */
-import { AtomicOp, BPF, Pseudo } from "../constants/flags.gen.ts";
-import { helperName as helperEnumName } from "../constants/names.gen.ts";
+import { AtomicOp, BPF, Pseudo } from "../uapi/flags.gen.ts";
+import { helperName as helperEnumName } from "../uapi/names.gen.ts";
 import { Form, FORMS } from "./valid.ts";
 
 /** How to print what the instruction alone does not say. */

@@ -6,14 +6,14 @@
  * of overrunning the caller's buffers.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { Attr } from "../sys/attr.ts";
 import { getBackend } from "../sys/backend.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { GuardedRegion } from "../sys/guarded.ts";
-import { MapBatchAttr } from "../sys/layout.gen.ts";
+import { MapBatchAttr } from "../uapi/layout.gen.ts";
 import { checkBytes, checkFd } from "./args.ts";
 import { mapMeta, type MapMeta, valueBytesFor } from "./mapmeta.ts";
 import { sizeError } from "./size-error.ts";

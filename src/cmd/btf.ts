@@ -2,10 +2,10 @@
  * BPF_BTF_LOAD: hands raw BTF (header, types, strings) to the kernel.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 import { BpfError } from "../errors.ts";
 import { Attr } from "../sys/attr.ts";
-import { BtfLoadAttr } from "../sys/layout.gen.ts";
+import { BtfLoadAttr } from "../uapi/layout.gen.ts";
 import { bpfNoSignals } from "../sys/nosig.ts";
 import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";

@@ -15,8 +15,8 @@
  * their caller for argument types; the public wrappers in map.ts check them first.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
-import { MapElemAttr } from "../sys/layout.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
+import { MapElemAttr } from "../uapi/layout.gen.ts";
 import { type Backend, bindBpf, getBackend, onBackendChange } from "../sys/backend.ts";
 import { GuardedRegion } from "../sys/guarded.ts";
 

@@ -2,13 +2,13 @@
  * Walking and opening objects by id: BPF_{PROG,MAP,BTF,LINK}_GET_NEXT_ID and _GET_FD_BY_ID.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { admitFd } from "../fd-reserve.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw, cmdName } from "../sys/bpf.ts";
-import { GetIdAttr } from "../sys/layout.gen.ts";
+import { GetIdAttr } from "../uapi/layout.gen.ts";
 import { u32Arg } from "./args.ts";
 import { forgetFd } from "./mapmeta.ts";
 

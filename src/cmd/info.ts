@@ -2,13 +2,13 @@
  * BPF_OBJ_GET_INFO_BY_FD: what the kernel knows about a program, map, BTF object or link.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { decodeStruct, type FieldValue } from "../sys/decode.ts";
 import { type BpfFdKind, fdError } from "../sys/fd-kind.ts";
-import type { Layout } from "../sys/layout.ts";
-import { BtfInfo, InfoAttr, LinkInfo, MapInfo, ProgInfo } from "../sys/layout.gen.ts";
+import type { Layout } from "../uapi/layout.gen.ts";
+import { BtfInfo, InfoAttr, LinkInfo, MapInfo, ProgInfo } from "../uapi/layout.gen.ts";
 import { checkBytes, checkFd } from "./args.ts";
 
 const attr = new Attr(InfoAttr.size);

@@ -3,13 +3,13 @@
  * BPF_RAW_TRACEPOINT_OPEN.
  * @module
  */
-import { AttachType, Cmd } from "../constants/enums.gen.ts";
-import { attachTypeName } from "../constants/names.gen.ts";
+import { AttachType, Cmd } from "../uapi/enums.gen.ts";
+import { attachTypeName } from "../uapi/names.gen.ts";
 import { admitFd } from "../fd-reserve.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { type FdArg, fdError } from "../sys/fd-kind.ts";
-import { IterCreateAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr, RawTracepointAttr } from "../sys/layout.gen.ts";
+import { IterCreateAttr, LinkCreateAttr, LinkDetachAttr, LinkUpdateAttr, RawTracepointAttr } from "../uapi/layout.gen.ts";
 import { checkBytes, checkFd, u32Arg } from "./args.ts";
 
 /** Optional, attach-type specific attributes of BPF_LINK_CREATE. */

@@ -5,12 +5,12 @@
  * commands are in batch.ts.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall } from "../sys/bpf.ts";
-import { MapCreateAttr } from "../sys/layout.gen.ts";
+import { MapCreateAttr } from "../uapi/layout.gen.ts";
 import { deleteRaw, fdOnlyCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updateRaw } from "./elem.ts";
 import { forgetFd, type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
 import { checkBytes, checkFd, checkName, isDetached, u32Arg, u64Arg } from "./args.ts";

@@ -4,12 +4,12 @@
  * creates or opens a map, or on first use through BPF_OBJ_GET_INFO_BY_FD; dropped by `close()`.
  * @module
  */
-import { Cmd, MapType } from "../constants/enums.gen.ts";
-import { UpdateFlags } from "../constants/flags.gen.ts";
+import { Cmd, MapType } from "../uapi/enums.gen.ts";
+import { UpdateFlags } from "../uapi/flags.gen.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall } from "../sys/bpf.ts";
 import { possibleCpus } from "../sys/cpus.ts";
-import { InfoAttr, MapInfo } from "../sys/layout.gen.ts";
+import { InfoAttr, MapInfo } from "../uapi/layout.gen.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 
 /**

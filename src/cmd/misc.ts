@@ -3,14 +3,14 @@
  * BPF_PROG_STREAM_READ_BY_FD and BPF_PROG_ASSOC_STRUCT_OPS.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 import { admitFd } from "../fd-reserve.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw } from "../sys/bpf.ts";
 import { fdError } from "../sys/fd-kind.ts";
 import {
   EnableStatsAttr, ProgAssocStructOpsAttr, ProgStreamReadAttr, TaskFdQueryAttr, TokenCreateAttr,
-} from "../sys/layout.gen.ts";
+} from "../uapi/layout.gen.ts";
 import { cStringAt } from "../util/text.ts";
 import { checkBytes, checkFd, u32Arg } from "./args.ts";
 

@@ -2,12 +2,12 @@
  * Pinning: BPF_OBJ_PIN and BPF_OBJ_GET on a bpffs path.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 import { BpfError } from "../errors.ts";
 import { admitFd } from "../fd-reserve.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
-import { ObjAttr } from "../sys/layout.gen.ts";
+import { ObjAttr } from "../uapi/layout.gen.ts";
 import { checkFd, u32Arg } from "./args.ts";
 import { forgetFd } from "./mapmeta.ts";
 import { pinError } from "./pin-error.ts";

@@ -4,7 +4,7 @@
  * kernel says EPERM, ENOENT or EACCES for all of these; statfs tells them apart, after the fact.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { fdMismatch } from "../sys/fd-kind.ts";
 import { BPF_FS_MAGIC, fsName, fsType } from "../sys/statfs.ts";

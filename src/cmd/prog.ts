@@ -3,12 +3,12 @@
  * BPF_PROG_BIND_MAP.
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 import { encode, type RawInsn } from "../asm/encode.ts";
 import { BpfError } from "../errors.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { bpfCall, cmdName } from "../sys/bpf.ts";
-import { ProgAttachAttr, ProgBindMapAttr, ProgLoadAttr, QueryAttr, TestRunAttr } from "../sys/layout.gen.ts";
+import { ProgAttachAttr, ProgBindMapAttr, ProgLoadAttr, QueryAttr, TestRunAttr } from "../uapi/layout.gen.ts";
 import { bpfNoSignals } from "../sys/nosig.ts";
 import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";

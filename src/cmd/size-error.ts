@@ -3,7 +3,7 @@
  * shape for the element and batch calls.
  * @module
  */
-import { mapTypeName } from "../constants/names.gen.ts";
+import { mapTypeName } from "../uapi/names.gen.ts";
 import type { MapMeta } from "./mapmeta.ts";
 
 /** `cmd: what is got bytes; map fd N (type) needs want`. */

@@ -5,8 +5,8 @@
  * helper's arguments - means the kernel let the call through, so yes.
  * @module
  */
-import { Helper } from "../constants/enums.gen.ts";
-import { helperName, progTypeName } from "../constants/names.gen.ts";
+import { Helper } from "../uapi/enums.gen.ts";
+import { helperName, progTypeName } from "../uapi/names.gen.ts";
 import { Insn } from "../asm/insn.ts";
 import type { ProgTypeLike } from "../program/program.ts";
 import { haveProgType, needsTarget, progTypeValue, typeLoad } from "./prog-types.ts";

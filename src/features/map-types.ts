@@ -5,9 +5,9 @@
  * the kernel's ENOTSUPP for an id that names no struct_ops type.
  * @module
  */
-import { MapType } from "../constants/enums.gen.ts";
-import { MapCreateFlags } from "../constants/flags.gen.ts";
-import { mapTypeName } from "../constants/names.gen.ts";
+import { MapType } from "../uapi/enums.gen.ts";
+import { MapCreateFlags } from "../uapi/flags.gen.ts";
+import { mapTypeName } from "../uapi/names.gen.ts";
 import { btfLoad } from "../cmd/btf.ts";
 import { close } from "../cmd/fd.ts";
 import { mapCreate, type MapCreateOptions } from "../cmd/map.ts";

@@ -4,10 +4,10 @@
  * answer.
  * @module
  */
-import { Cmd, MapType } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
-import { BPF, Pseudo } from "../constants/flags.gen.ts";
-import { ProgType } from "../constants/enums.gen.ts";
+import { Cmd, MapType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { BPF, Pseudo } from "../uapi/flags.gen.ts";
+import { ProgType } from "../uapi/enums.gen.ts";
 import { Insn } from "../asm/insn.ts";
 import { close } from "../cmd/fd.ts";
 import { mapLookupBatch } from "../cmd/batch.ts";
@@ -15,7 +15,7 @@ import { mapCreate } from "../cmd/map.ts";
 import { memlockCharged } from "../rlimit.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
-import { LinkCreateAttr } from "../sys/layout.gen.ts";
+import { LinkCreateAttr } from "../uapi/layout.gen.ts";
 import { cached, errnoOf, tryLoad, verdict } from "./probe.ts";
 
 /** eBPF instruction-set levels, as LLVM's -mcpu names them. */

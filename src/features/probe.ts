@@ -3,7 +3,7 @@
  * probe cannot give, and the one-line "load this and see" helpers over bpf().
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { progLoad, type ProgLoadOptions } from "../cmd/prog.ts";
 import { close } from "../cmd/fd.ts";
 import { BpfError, errnoName } from "../errors.ts";

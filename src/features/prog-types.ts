@@ -5,14 +5,14 @@
  * EINVAL before it looks at the target, one with it complains about the target itself.
  * @module
  */
-import { AttachType, ProgType } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
-import { ProgLoadFlags } from "../constants/flags.gen.ts";
+import { AttachType, ProgType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { ProgLoadFlags } from "../uapi/flags.gen.ts";
 import { Insn } from "../asm/insn.ts";
 import type { ProgLoadOptions } from "../cmd/prog.ts";
 import { ENOTSUPP } from "../errors.ts";
 import { linuxVersionCode } from "./kernel.ts";
-import { progTypeName } from "../constants/names.gen.ts";
+import { progTypeName } from "../uapi/names.gen.ts";
 import type { ProgTypeLike } from "../program/program.ts";
 import { cached, tryLoad, verdict } from "./probe.ts";
 

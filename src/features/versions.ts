@@ -4,7 +4,7 @@
  * entry also needs where distributions may turn it off.
  * @module
  */
-import type { Helper, MapType, ProgType } from "../constants/enums.gen.ts";
+import type { Helper, MapType, ProgType } from "../uapi/enums.gen.ts";
 
 /** When a feature appeared, and what else it depends on. */
 export interface FeatureVersion {

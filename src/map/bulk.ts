@@ -6,14 +6,14 @@
  * @module
  */
 import { mapUpdateBatch } from "../cmd/batch.ts";
-import { Errno } from "../constants/errno.gen.ts";
-import { UpdateFlags } from "../constants/flags.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { UpdateFlags } from "../uapi/flags.gen.ts";
 import { type BpfError, ENOTSUPP } from "../errors.ts";
 import type { MapCore } from "./core.ts";
 import { batchSupport, chunkSize, isUnsupported, setBatchSupport } from "./iter.ts";
 import { deleteRaw, updateRaw } from "../cmd/elem.ts";
 import { batchRaw } from "../cmd/batch.ts";
-import { Cmd } from "../constants/enums.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
 
 /** Sets every [key, value] of `entries` with `flags` (UpdateFlags); returns how many were set. */
 export function setMany(c: MapCore, entries: Iterable<readonly [unknown, unknown]>, flags: number): number {

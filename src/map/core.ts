@@ -5,8 +5,8 @@
  * @module
  */
 import { type AnyCodec, getU32, prefixed } from "../codec/codec.ts";
-import { MapType } from "../constants/enums.gen.ts";
-import { UpdateFlags } from "../constants/flags.gen.ts";
+import { MapType } from "../uapi/enums.gen.ts";
+import { UpdateFlags } from "../uapi/flags.gen.ts";
 import { BpfError } from "../errors.ts";
 import { MapMeta } from "../cmd/mapmeta.ts";
 import { isFdMap, isIndexed, isKeyless, isQueue, mapTypeName } from "./types.ts";

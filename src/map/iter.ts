@@ -12,7 +12,7 @@
  * @module
  */
 import { mapLookupBatch } from "../cmd/batch.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError, ENOTSUPP } from "../errors.ts";
 import type { MapCore } from "./core.ts";
 import { lookupRaw, nextKeyRaw } from "../cmd/elem.ts";

@@ -5,7 +5,7 @@
  */
 import { close } from "../cmd/fd.ts";
 import { mapGetFdById, mapGetNextId } from "../cmd/ids.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { type BpfMapInfo, mapInfo } from "./info.ts";
 

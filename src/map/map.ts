@@ -13,9 +13,9 @@ import { mapGetFdById } from "../cmd/ids.ts";
 import { type MapCreateOptions, mapCreate, mapFreeze } from "../cmd/map.ts";
 import { mapMeta, rememberMap } from "../cmd/mapmeta.ts";
 import { objGet } from "../cmd/obj.ts";
-import { Errno } from "../constants/errno.gen.ts";
-import { MapCreateFlags } from "../constants/flags.gen.ts";
-import { BpfObject, pinHint } from "../object.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { MapCreateFlags } from "../uapi/flags.gen.ts";
+import { FdObject, pinHint } from "../fd-object.ts";
 import { ensureMemlock, memlockHint } from "../rlimit.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 import { deleteMany, setMany } from "./bulk.ts";
@@ -50,7 +50,7 @@ function openFlags(opts: OpenOptions<unknown, unknown>): number {
  * for (const [k, v] of counts) console.log(k, v);
  * ```
  */
-export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends BpfObject {
+export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends FdObject {
   readonly #c: MapCore;
   #id = 0;
 
@@ -79,7 +79,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Bp
     if (isOfMaps(spec.type)) {
       const inner = spec.inner;
       if (inner === undefined) throw new TypeError(`${describe(spec.name ?? "", spec.type)}: a map of maps needs inner: a map (or a map spec) the stored maps resemble`);
-      if (inner instanceof BpfObject || (typeof inner === "object" && inner !== null && "fd" in inner && !("maxEntries" in inner))) {
+      if (inner instanceof FdObject || (typeof inner === "object" && inner !== null && "fd" in inner && !("maxEntries" in inner))) {
         opts.innerMapFd = (inner as { fd: number }).fd;
       } else {
         template = BpfMap.create(inner as MapSpec<AnyCodec, AnyCodec, number>);

@@ -4,8 +4,8 @@
  * lookup-and-delete pops.
  * @module
  */
-import { MapType } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { MapType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import type { MapCore } from "./core.ts";
 import { isQueue, mapTypeName } from "./types.ts";
 import { lookupAndDeleteRaw, lookupInRaw, lookupRaw, updateRaw } from "../cmd/elem.ts";

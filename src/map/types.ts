@@ -4,9 +4,9 @@
  * a wrong call is a clear TypeError rather than an EINVAL.
  * @module
  */
-import { MapType } from "../constants/enums.gen.ts";
+import { MapType } from "../uapi/enums.gen.ts";
 
-export { mapTypeName } from "../constants/names.gen.ts";
+export { mapTypeName } from "../uapi/names.gen.ts";
 
 /** Map types whose values are per CPU: one 8-byte-aligned slot per possible CPU. */
 export type PerCpuMapType =

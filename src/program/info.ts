@@ -4,11 +4,11 @@
  * fetched by a second call.
  * @module
  */
-import { progTypeName } from "../constants/names.gen.ts";
+import { progTypeName } from "../uapi/names.gen.ts";
 import { objGetInfoByFd } from "../cmd/info.ts";
 import { Attr } from "../sys/attr.ts";
 import { decodeStruct } from "../sys/decode.ts";
-import { ProgInfo } from "../sys/layout.gen.ts";
+import { ProgInfo } from "../uapi/layout.gen.ts";
 
 /** struct bpf_prog_info, decoded. Fields an older kernel does not report are 0. */
 export interface ProgramInfo {

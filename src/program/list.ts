@@ -3,7 +3,7 @@
  * to read its info.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { close } from "../cmd/fd.ts";
 import { progGetFdById, progGetNextId } from "../cmd/ids.ts";
 import { BpfError } from "../errors.ts";

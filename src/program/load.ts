@@ -6,14 +6,14 @@
  * one time-bounded policy (sys/retry.ts).
  * @module
  */
-import { Cmd } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { Cmd } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { u32Arg } from "../cmd/args.ts";
 import { checkProgLoadOptions, fillProgLoad, type ProgLoadOptions } from "../cmd/prog.ts";
 import { BpfError } from "../errors.ts";
 import { memlockHint } from "../rlimit.ts";
 import { Attr, cString } from "../sys/attr.ts";
-import { ProgLoadAttr } from "../sys/layout.gen.ts";
+import { ProgLoadAttr } from "../uapi/layout.gen.ts";
 import { bpfNoSignals } from "../sys/nosig.ts";
 import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";

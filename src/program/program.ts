@@ -9,12 +9,12 @@
  * ```
  * @module
  */
-import { ProgType } from "../constants/enums.gen.ts";
+import { ProgType } from "../uapi/enums.gen.ts";
 import { objGet, type ObjOptions } from "../cmd/obj.ts";
 import { progGetFdById } from "../cmd/ids.ts";
 import { checkFd } from "../cmd/args.ts";
 import { close as closeFd } from "../cmd/fd.ts";
-import { BpfObject, pinHint } from "../object.ts";
+import { FdObject, pinHint } from "../fd-object.ts";
 import { ensureMemlock } from "../rlimit.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 import { type ProgramInfo, programInfo, progTypeName } from "./info.ts";
@@ -71,7 +71,7 @@ function expectProgram(fd: number, where: string, ours: boolean): void {
  * prog.testRun({ data: new Uint8Array(64) }).retval; // 7
  * ```
  */
-export class BpfProgram extends BpfObject {
+export class BpfProgram extends FdObject {
   /** ProgType value. */
   readonly type: number;
   /** The name given at load time ("" for none). */

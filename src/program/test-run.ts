@@ -4,8 +4,8 @@
  * run a signal interrupts (EINTR) is run again: progTestRun blocks signals and retries.
  * @module
  */
-import { ProgType } from "../constants/enums.gen.ts";
-import { Errno } from "../constants/errno.gen.ts";
+import { ProgType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { checkBytes, u32Arg } from "../cmd/args.ts";
 import { progTestRun } from "../cmd/prog.ts";
 import { BpfError } from "../errors.ts";

@@ -3,7 +3,7 @@
  * place handle buffer lifetimes and errno.
  * @module
  */
-import { cmdName } from "../constants/names.gen.ts";
+import { cmdName } from "../uapi/names.gen.ts";
 import { BpfError, type BpfErrorDetail } from "../errors.ts";
 import type { Attr } from "./attr.ts";
 import { getBackend } from "./backend.ts";

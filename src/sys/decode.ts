@@ -4,7 +4,7 @@
  * @module
  */
 import { cStringAt } from "../util/text.ts";
-import type { Field, Layout } from "./layout.ts";
+import type { Field, Layout } from "../uapi/layout.gen.ts";
 
 /** A decoded field value. */
 export type FieldValue = number | bigint | string | Uint8Array | number[] | bigint[];

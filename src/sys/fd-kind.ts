@@ -4,7 +4,7 @@
  * Reads /proc/self/fd, so only error paths use it.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
 import { fdTarget } from "./syscalls.ts";
 

@@ -5,8 +5,8 @@
 export { type Backend, getBackend, peekBackend, setBackend, setBackendFactory } from "./backend.ts";
 export { Attr, cString } from "./attr.ts";
 export { bpfCall, bpfRaw, cmdName } from "./bpf.ts";
-export type { Field, FieldType, Layout } from "./layout.ts";
-export * from "./layout.gen.ts";
+export type { Field, FieldType, Layout } from "../uapi/layout.gen.ts";
+export * from "../uapi/layout.gen.ts";
 export { linuxArch, type SyscallNumbers, syscallNumbers } from "./nr.ts";
 export { keepAlive } from "./backend.ts";
 export { decodeStruct, type FieldValue, readField } from "./decode.ts";

@@ -6,7 +6,7 @@
  * outlast a burst and still reports a storm that never ends instead of hanging.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 
 /**
  * Default wall time, in ms, over which EAGAIN/EINTR is retried before it is reported. Five

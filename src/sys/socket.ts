@@ -4,7 +4,7 @@
  * they work the same on Deno, Bun and Node without a runtime networking API.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { getBackend, keepAlive } from "./backend.ts";
 import { syscallNumbers } from "./nr.ts";

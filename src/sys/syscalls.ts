@@ -3,7 +3,7 @@
  * made through the backend so the core stays free of runtime APIs.
  * @module
  */
-import { Errno } from "../constants/errno.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { cStringAt } from "../util/text.ts";
 import { cString } from "./attr.ts";

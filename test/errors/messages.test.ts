@@ -4,7 +4,7 @@
 import { closeSync, openSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  AttachType, BpfError, BpfObject, Cmd, cmdName, Errno, Insn, linkCreate, linkDetach, linkUpdate, mapCreate, mapInfoByFd,
+  AttachType, BpfError, FdObject, Cmd, cmdName, Errno, Insn, linkCreate, linkDetach, linkUpdate, mapCreate, mapInfoByFd,
   mapLookupElem, MapType, objGetInfoByFd, objPin, progInfoByFd, progLoad, ProgType, progAssocStructOps, SyscallError,
 } from "../../mod.ts";
 import { itPriv } from "../helpers/env.ts";
@@ -52,7 +52,7 @@ describe("every errno has words", () => {
   });
 
   it("EMFILE and ENFILE name the library's fds, the GC's count, and close()/using", () => {
-    const { open, collected } = BpfObject.fdCensus();
+    const { open, collected } = FdObject.fdCensus();
     for (const errno of [Errno.EMFILE, Errno.ENFILE]) {
       const e = new BpfError("map_create", errno);
       expect(e.message).toMatch(errno === Errno.EMFILE ? /RLIMIT_NOFILE \(ulimit -n\)/ : /fs\.file-max/);

@@ -40,8 +40,11 @@ export function closeAll(fds: readonly number[]): void {
   }
 }
 
-/** A kernel object owned through one fd. Subclasses: BpfMap, Program, Link, Btf. */
-export abstract class BpfObject {
+/**
+ * A kernel object owned through one fd: BpfMap, BpfProgram, and the links and BTF handles to
+ * come. Not "BpfObject": libbpf's bpf_object is an ELF file of programs and maps.
+ */
+export abstract class FdObject {
   #fd: number;
   #held: Held;
 

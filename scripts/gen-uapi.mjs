@@ -2,7 +2,7 @@
 // Generates src/uapi/*.gen.ts (enums, names, flags, errno, the bpf_attr layouts) from the kernel's UAPI headers
 // (linux/bpf.h, linux/bpf_common.h, linux/btf.h, asm-generic/errno*.h) as fetched by
 // scripts/fetch-uapi.sh. Values and layouts are computed here, independently of the C compiler;
-// test/uapi.test.ts then checks every one of them against gcc on the same headers.
+// test/repo/uapi.test.ts then checks every one of them against gcc on the same headers.
 //
 // gcc is used only as the C preprocessor (-E strips comments and expands the helper mapper macro,
 // -dM lists the macros); the parsing, expression evaluation and struct layout are ours.

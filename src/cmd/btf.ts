@@ -11,7 +11,7 @@ import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";
 import { checkBytes, checkFd, u32Arg } from "./args.ts";
 import type { LogOptions } from "./prog.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 
 const attr = new Attr(BtfLoadAttr.size);
 

@@ -5,7 +5,7 @@
 import { Cmd } from "../uapi/enums.gen.ts";
 import { Errno } from "../uapi/errno.gen.ts";
 import { BpfError } from "../errors.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw, cmdName } from "../sys/bpf.ts";
 import { GetIdAttr } from "../uapi/layout.gen.ts";

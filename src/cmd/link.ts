@@ -5,7 +5,7 @@
  */
 import { AttachType, Cmd } from "../uapi/enums.gen.ts";
 import { attachTypeName } from "../uapi/names.gen.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { type FdArg, fdError } from "../sys/fd-kind.ts";

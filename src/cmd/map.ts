@@ -15,7 +15,7 @@ import { deleteRaw, fdOnlyCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updat
 import { forgetFd, type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
 import { checkBytes, checkFd, checkName, isDetached, u32Arg, u64Arg } from "./args.ts";
 import { sizeError } from "./size-error.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 import { fdMismatch } from "../sys/fd-kind.ts";
 
 /** Optional attributes of BPF_MAP_CREATE. */

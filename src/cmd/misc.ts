@@ -4,7 +4,7 @@
  * @module
  */
 import { Cmd } from "../uapi/enums.gen.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfCall, bpfRaw } from "../sys/bpf.ts";
 import { fdError } from "../sys/fd-kind.ts";

@@ -4,7 +4,7 @@
  */
 import { Cmd } from "../uapi/enums.gen.ts";
 import { BpfError } from "../errors.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { ObjAttr } from "../uapi/layout.gen.ts";

@@ -13,7 +13,7 @@ import { bpfNoSignals } from "../sys/nosig.ts";
 import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";
 import { checkBytes, checkFd, checkName, u32Arg } from "./args.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 
 /** A verifier log request: the level (1 basic, 2 verbose, 4 stats) and the buffer the kernel fills. */
 export interface LogOptions {

@@ -4,8 +4,21 @@
  * (the kernel copies them with bpf_long_memcpy); an update takes the same layout.
  * @module
  */
-import { possibleCpus } from "../sys/cpus.ts";
 import { type Codec, prefixed, roundUp, show } from "./codec.ts";
+
+// Where perCpu() without a count learns the possible CPUs. Codecs are pure (no syscalls): the map
+// layer, which reads /sys/devices/system/cpu/possible, installs the source when it loads.
+let cpuCount: (() => number) | undefined;
+
+/** Installs the possible-CPU count perCpu() uses when given none (map/resolve.ts installs possibleCpus). */
+export function setCpuCountSource(f: () => number): void {
+  cpuCount = f;
+}
+
+function defaultCpus(): number {
+  if (cpuCount === undefined) throw new TypeError("perCpu(): pass the number of possible CPUs, or import the package entry, which knows it");
+  return cpuCount();
+}
 
 /** A per-CPU value codec: an array with one element per possible CPU. */
 export interface PerCpuCodec<T, In = T> extends Codec<T[], readonly In[]> {
@@ -26,7 +39,7 @@ export function isPerCpuCodec(c: unknown): c is PerCpuCodec<unknown, unknown> {
  * The value codec of a per-CPU map whose C value type is `elem`: arrays of possibleCpus()
  * elements. A per-CPU map created with a plain codec gets this wrapping automatically.
  */
-export function perCpu<T, In = T>(elem: Codec<T, In>, cpus: number = possibleCpus()): PerCpuCodec<T, In> {
+export function perCpu<T, In = T>(elem: Codec<T, In>, cpus: number = defaultCpus()): PerCpuCodec<T, In> {
   if (isPerCpuCodec(elem)) throw new TypeError(`perCpu(${elem.name}): the codec is per-CPU already`);
   if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`perCpu(): cpus must be a positive integer, got ${cpus}`);
   const slot = roundUp(elem.size, 8);

@@ -12,7 +12,7 @@ import { Insn } from "../asm/insn.ts";
 import { close } from "../cmd/fd.ts";
 import { mapLookupBatch } from "../cmd/batch.ts";
 import { mapCreate } from "../cmd/map.ts";
-import { memlockCharged } from "../rlimit.ts";
+import { memlockCharged } from "../sys/rlimit.ts";
 import { Attr } from "../sys/attr.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { LinkCreateAttr } from "../uapi/layout.gen.ts";

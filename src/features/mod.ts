@@ -20,4 +20,4 @@ export {
 } from "./versions.ts";
 export {
   ensureMemlock, getMemlock, type MemlockLimit, memlockCharged, memlockHint, raiseMemlock, RLIM_INFINITY, setMemlock,
-} from "../rlimit.ts";
+} from "../sys/rlimit.ts";

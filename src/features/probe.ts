@@ -7,7 +7,7 @@ import { Errno } from "../uapi/errno.gen.ts";
 import { progLoad, type ProgLoadOptions } from "../cmd/prog.ts";
 import { close } from "../cmd/fd.ts";
 import { BpfError, errnoName } from "../errors.ts";
-import { ensureMemlock } from "../rlimit.ts";
+import { ensureMemlock } from "../sys/rlimit.ts";
 
 /** A probe could not tell yes or no: missing privileges, or an error no kernel should give. */
 export class FeatureError extends Error {

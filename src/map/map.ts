@@ -16,7 +16,7 @@ import { objGet } from "../cmd/obj.ts";
 import { Errno } from "../uapi/errno.gen.ts";
 import { MapCreateFlags } from "../uapi/flags.gen.ts";
 import { FdObject, pinHint } from "../fd-object.ts";
-import { ensureMemlock, memlockHint } from "../rlimit.ts";
+import { ensureMemlock, memlockHint } from "../sys/rlimit.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 import { deleteMany, setMany } from "./bulk.ts";
 import { describe, MapCore, type Shape } from "./core.ts";

@@ -5,13 +5,15 @@
  * @module
  */
 import type { AnyCodec } from "../codec/codec.ts";
-import { isPerCpuCodec, perCpu } from "../codec/percpu.ts";
+import { isPerCpuCodec, perCpu, setCpuCountSource } from "../codec/percpu.ts";
 import { isPerCpu } from "../cmd/mapmeta.ts";
 import { possibleCpus } from "../sys/cpus.ts";
 import { describe, type Shape } from "./core.ts";
 import { fdId } from "./of-maps.ts";
 import { type MapSpec, type OpenOptions, rawCodec } from "./spec.ts";
 import { isFdMap, isKeyless, mapTypeName } from "./types.ts";
+
+setCpuCountSource(possibleCpus);
 
 /** The key and value codecs of a map being created from `spec`, and the sizes they imply. */
 export function specCodecs(spec: MapSpec<AnyCodec, AnyCodec, number>): { key: AnyCodec; value: AnyCodec; keySize: number; valueSize: number } {

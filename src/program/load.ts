@@ -11,7 +11,7 @@ import { Errno } from "../uapi/errno.gen.ts";
 import { u32Arg } from "../cmd/args.ts";
 import { checkProgLoadOptions, fillProgLoad, type ProgLoadOptions } from "../cmd/prog.ts";
 import { BpfError } from "../errors.ts";
-import { memlockHint } from "../rlimit.ts";
+import { memlockHint } from "../sys/rlimit.ts";
 import { Attr, cString } from "../sys/attr.ts";
 import { ProgLoadAttr } from "../uapi/layout.gen.ts";
 import { bpfNoSignals } from "../sys/nosig.ts";
@@ -19,7 +19,7 @@ import { retryInterrupted } from "../sys/retry.ts";
 import { cStringAt } from "../util/text.ts";
 import { MAX_INSNS_UNPRIVILEGED } from "./insns.ts";
 import { VerifierError } from "./verifier-error.ts";
-import { admitFd } from "../fd-reserve.ts";
+import { admitFd } from "../sys/fd-reserve.ts";
 
 /** Attributes of BPF_PROG_LOAD other than the log (the low-level progLoad's options). */
 export type LoadAttrs = Omit<ProgLoadOptions, "log">;

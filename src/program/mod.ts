@@ -10,6 +10,5 @@ export type { LoadAttrs, LogPolicy } from "./load.ts";
 export { type TestRunInput, type TestRunOutput } from "./test-run.ts";
 export { VerifierError, type VerifierErrorDetail } from "./verifier-error.ts";
 export {
-  attachSocketFilter, bind, detachSocketFilter, getsockname, recvfrom, sendto, setReceiveTimeout, setsockopt, Sock, sockaddrIn,
-  sockaddrPort, socket,
+  bind, getsockname, recvfrom, sendto, setReceiveTimeout, setsockopt, Sock, sockaddrIn, sockaddrPort, socket,
 } from "../sys/socket.ts";

@@ -15,7 +15,7 @@ import { progGetFdById } from "../cmd/ids.ts";
 import { checkFd } from "../cmd/args.ts";
 import { close as closeFd } from "../cmd/fd.ts";
 import { FdObject, pinHint } from "../fd-object.ts";
-import { ensureMemlock } from "../rlimit.ts";
+import { ensureMemlock } from "../sys/rlimit.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 import { type ProgramInfo, programInfo, progTypeName } from "./info.ts";
 import { type Instructions, type MapSymbols, programBytes } from "./insns.ts";

@@ -6,6 +6,7 @@
  */
 import { Errno } from "../uapi/errno.gen.ts";
 import { SyscallError } from "../errors.ts";
+import { checkBytes, checkFd } from "../util/args.ts";
 import { getBackend, keepAlive } from "./backend.ts";
 import { syscallNumbers } from "./nr.ts";
 
@@ -60,6 +61,8 @@ export function sockaddrPort(addr: Uint8Array): number {
 
 /** bind(2) to the socket address `addr` (a sockaddr_in, sockaddr_ll, ...). */
 export function bind(fd: number, addr: Uint8Array): void {
+  checkFd(fd, "bind: socket fd");
+  checkBytes(addr, "bind: address");
   const b = getBackend();
   const rc = b.syscall(nr().bind, fd, b.address(addr), addr.length);
   keepAlive(addr);
@@ -68,6 +71,7 @@ export function bind(fd: number, addr: Uint8Array): void {
 
 /** getsockname(2): the address the socket is bound to (16 bytes for AF_INET). */
 export function getsockname(fd: number): Uint8Array {
+  checkFd(fd, "getsockname: socket fd");
   const b = getBackend();
   const addr = new Uint8Array(new ArrayBuffer(128));
   const len = new Uint8Array(new ArrayBuffer(4));
@@ -80,30 +84,17 @@ export function getsockname(fd: number): Uint8Array {
 
 /** setsockopt(2) with raw option bytes. */
 export function setsockopt(fd: number, level: number, option: number, value: Uint8Array): void {
+  checkFd(fd, "setsockopt: socket fd");
+  checkBytes(value, "setsockopt: value");
   const b = getBackend();
   const rc = b.syscall(nr().setsockopt, fd, level, option, b.address(value), value.length);
   keepAlive(value);
   check(rc, "setsockopt", `fd ${fd}, level ${level}, option ${option}`);
 }
 
-function int32(v: number): Uint8Array {
-  const a = new Uint8Array(new ArrayBuffer(4));
-  new DataView(a.buffer).setInt32(0, v, true);
-  return a;
-}
-
-/** SO_ATTACH_BPF: runs socket-filter program `progFd` on every packet the socket receives. */
-export function attachSocketFilter(sockFd: number, progFd: number): void {
-  setsockopt(sockFd, Sock.SOL_SOCKET, Sock.SO_ATTACH_BPF, int32(progFd));
-}
-
-/** SO_DETACH_BPF: removes the socket's filter program. */
-export function detachSocketFilter(sockFd: number): void {
-  setsockopt(sockFd, Sock.SOL_SOCKET, Sock.SO_DETACH_BPF, int32(0));
-}
-
 /** SO_RCVTIMEO: blocking receives give up with EAGAIN after `ms` milliseconds. */
 export function setReceiveTimeout(fd: number, ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`setReceiveTimeout: ms must be a non-negative number, got ${ms}`);
   const tv = new Uint8Array(new ArrayBuffer(16));
   const dv = new DataView(tv.buffer);
   dv.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
@@ -113,6 +104,9 @@ export function setReceiveTimeout(fd: number, ms: number): void {
 
 /** sendto(2): sends `data` to `addr`; returns the bytes sent. */
 export function sendto(fd: number, data: Uint8Array, addr: Uint8Array, flags = 0): number {
+  checkFd(fd, "sendto: socket fd");
+  checkBytes(data, "sendto: data");
+  checkBytes(addr, "sendto: address");
   const b = getBackend();
   const rc = b.syscall(nr().sendto, fd, data.length ? b.address(data) : 0, data.length, flags, b.address(addr), addr.length);
   keepAlive(data, addr);
@@ -124,6 +118,8 @@ export function sendto(fd: number, data: Uint8Array, addr: Uint8Array, flags = 0
  * nothing arrived in time (EAGAIN with MSG_DONTWAIT or after SO_RCVTIMEO). EINTR is retried.
  */
 export function recvfrom(fd: number, buf: Uint8Array, flags = 0): number | null {
+  checkFd(fd, "recvfrom: socket fd");
+  checkBytes(buf, "recvfrom: buffer");
   const b = getBackend();
   for (;;) {
     const rc = b.syscall(nr().recvfrom, fd, buf.length ? b.address(buf) : 0, buf.length, flags, 0, 0);

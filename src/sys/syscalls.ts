@@ -9,6 +9,7 @@ import { cStringAt } from "../util/text.ts";
 import { cString } from "./attr.ts";
 import { getBackend, keepAlive } from "./backend.ts";
 import { syscallNumbers } from "./nr.ts";
+import { checkFd } from "../util/args.ts";
 
 const AT_FDCWD = -100;
 const O_RDONLY = 0;
@@ -19,14 +20,9 @@ function nr(): ReturnType<typeof syscallNumbers> {
   return syscallNumbers(getBackend().arch);
 }
 
-/** A RangeError unless `fd` is a non-negative int32 (the syscalls take an int: a larger number would wrap). */
-function checkFdNumber(fd: number): void {
-  if ((fd | 0) !== fd || fd < 0) throw new RangeError(`fd must be a non-negative integer below 2^31, got ${fd}`);
-}
-
 /** close(2) on `fd`; throws a SyscallError (EBADF for an fd that is not open). */
 export function sysClose(fd: number): void {
-  checkFdNumber(fd);
+  checkFd(fd);
   const rc = getBackend().syscall(nr().close, fd);
   if (rc < 0) throw new SyscallError("close", -rc, `fd ${fd}`);
 }
@@ -36,7 +32,7 @@ export function sysClose(fd: number): void {
  * runtime's own file APIs make of fds they did not open.
  */
 export function readAll(fd: number, chunk = 65536): Uint8Array {
-  checkFdNumber(fd);
+  checkFd(fd);
   if (!Number.isSafeInteger(chunk) || chunk < 1 || chunk > 1 << 30) throw new RangeError(`readAll: chunk must be an integer in [1, 2^30], got ${chunk}`);
   const b = getBackend();
   const n = nr();
@@ -91,7 +87,7 @@ export function readTextFile(path: string, max = 65536): string {
 
 /** What /proc/self/fd/<fd> points at ("anon_inode:bpf-map"), or null when fd is not open. */
 export function fdTarget(fd: number): string | null {
-  checkFdNumber(fd);
+  checkFd(fd);
   const b = getBackend();
   const p = cString(`/proc/self/fd/${fd}`);
   const buf = new Uint8Array(new ArrayBuffer(256));

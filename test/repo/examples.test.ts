@@ -5,9 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect } from "vitest";
-import { describePriv, itPriv, missing, runtime } from "./helpers/env.ts";
+import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 const runner = join(root, "test", "fixtures", "run-examples.ts");
 const args: Record<typeof runtime, string[]> = { node: ["--import", "tsx", runner], bun: [runner], deno: ["run", "-A", runner] };
 const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts")).sort();

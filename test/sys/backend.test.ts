@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Backend, BpfError, close, Cmd, ENOTSUPP, Errno, getBackend, Insn, MapCreateAttr, mapCreate, MapElemAttr,
   mapLookupElem, MapType, mapUpdateElem, ProgLoadAttr, progLoad, ProgType, setBackend, UpdateFlags,
-} from "../mod.ts";
+} from "../../mod.ts";
 
 interface Call { cmd: number; bytes: Uint8Array; size: number }
 

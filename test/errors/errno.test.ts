@@ -8,11 +8,11 @@ import {
   mapLookupBatch, mapLookupElem, MapType, mapUpdateBatch, mapUpdateElem, objGet, objGetInfoByFd, objPin, progAttach,
   progBindMap, progDetach, progGetFdById, progLoad, progQuery, ProgType, progTestRun, rawTracepointOpen, taskFdQuery,
   UpdateFlags,
-} from "../mod.ts";
-import { describePriv, itPriv, kernelAtLeast } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
-import { tempMount } from "./helpers/fs.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
+import { tempMount } from "../helpers/fs.ts";
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const ok = () => own(progLoad(ProgType.socket_filter, [Insn.mov("r0", 0), Insn.exit()]));

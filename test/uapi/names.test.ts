@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AttachType, Cmd, Helper, LinkType, MapType, ProgType } from "../mod.ts";
-import { attachTypeName, cmdName, helperName, linkTypeName, mapTypeName, progTypeName } from "../src/uapi/names.gen.ts";
+import { AttachType, Cmd, Helper, LinkType, MapType, ProgType } from "../../mod.ts";
+import { attachTypeName, cmdName, helperName, linkTypeName, mapTypeName, progTypeName } from "../../src/uapi/names.gen.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 
 const tables: [string, Record<string, number>, (n: number) => string, string][] = [
   ["Cmd", Cmd, cmdName, "cmd"], ["MapType", MapType, mapTypeName, "map_type"], ["ProgType", ProgType, progTypeName, "prog_type"],
@@ -36,7 +36,7 @@ describe("reverse name tables", () => {
   });
 
   it("the public look-ups are the generated ones", async () => {
-    const m = await import("../mod.ts");
+    const m = await import("../../mod.ts");
     expect(m.mapTypeName).toBe(mapTypeName);
     expect(m.progTypeName).toBe(progTypeName);
     expect(m.cmdName).toBe(cmdName);

@@ -6,9 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Backend, Cmd, close, Errno, getBackend, mapCreate, mapDeleteElem, mapGetNextKey, mapLookupElem, MapType,
   mapUpdateElem, setBackend,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { own } from "../helpers/fds.ts";
 
 /** A backend whose "kernel" is a JS hash map reached through the attr's pointers, as bpf() does. */
 function fakeKernel(keySize: number, valueSize: number) {

@@ -6,10 +6,10 @@
 import { expect } from "vitest";
 import {
   AttachType, BpfMap, close, Insn, linkCreate, linkInfoByFd, LinkType, linuxVersionCode, MapType, progLoad, ProgType, u32, u64,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { own } from "./helpers/fds.ts";
-import { attachPerfEvent, getpid, kprobeEvent } from "./helpers/perf.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { own } from "../helpers/fds.ts";
+import { attachPerfEvent, getpid, kprobeEvent } from "../helpers/perf.ts";
 
 // The syscall's entry point on x86_64 since 4.17 (the wrapper that takes pt_regs).
 const SYMBOL = process.arch === "arm64" ? "__arm64_sys_getpid" : "__x64_sys_getpid";

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fdReserve } from "../../src/fd-reserve.ts";
+import { fdReserve } from "../../src/sys/fd-reserve.ts";
 import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");

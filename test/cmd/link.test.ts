@@ -6,11 +6,11 @@ import {
   AttachFlags, AttachType, close, enableStats, Insn, linkCreate, linkDetach, linkInfoByFd, LinkType, linkUpdate, mapCreate,
   MapType, progAttach, progBindMap, progDetach, progInfoByFd, progLoad, progQuery, ProgType, progTestRun,
   rawTracepointOpen, StatsType, taskFdQuery, TaskFdType,
-} from "../mod.ts";
-import { describePriv, isRoot, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
-import { tempMount } from "./helpers/fs.ts";
+} from "../../mod.ts";
+import { describePriv, isRoot, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
+import { tempMount } from "../helpers/fs.ts";
 
 const skbProg = (verdict: number) => own(progLoad(ProgType.cgroup_skb, [Insn.mov("r0", verdict), Insn.exit()], {
   expectedAttachType: AttachType.cgroup_inet_ingress,

@@ -7,10 +7,10 @@
  * least: until n nears the limit the check is one comparison.
  * @module
  */
-import { Errno } from "./uapi/errno.gen.ts";
-import { BpfError } from "./errors.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { BpfError } from "../errors.ts";
 import { getNofile } from "./rlimit.ts";
-import { sysClose } from "./sys/syscalls.ts";
+import { sysClose } from "./syscalls.ts";
 
 /** The fds kept free for the runtime under a soft RLIMIT_NOFILE of `soft`: 16, or a sixteenth of a smaller limit. */
 export function fdReserve(soft: number): number {

@@ -5,9 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, expect } from "vitest";
-import { describePriv, itPriv, missing, runtime } from "./helpers/env.ts";
+import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 const child = join(root, "test", "fixtures", "gc-child.ts");
 const args: Record<typeof runtime, string[]> = {
   node: ["--expose-gc", "--import", "tsx", child],

@@ -3,10 +3,10 @@
 import { expect } from "vitest";
 import {
   AttachType, BtfKind, Insn, iterCreate, linkCreate, linkInfoByFd, LinkType, mapCreate, MapType, progLoad, ProgType, readAll,
-} from "../mod.ts";
-import { vmlinuxTypeId } from "./helpers/btf.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { vmlinuxTypeId } from "../helpers/btf.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { own } from "../helpers/fds.ts";
 
 describePriv("iterators", { kernel: "5.9" }, () => {
   itPriv("iter_create gives an fd whose reads run the program once per map", () => {

@@ -6,17 +6,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { mapCreate, mapLookupElem, MapType, mapUpdateElem } from "../mod.ts";
+import { mapCreate, mapLookupElem, MapType, mapUpdateElem } from "../../mod.ts";
 // @ts-ignore: a plain-JS helper of the benchmark, without declarations
-import { loadLoops } from "../bench/ffi.mjs";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { own } from "./helpers/fds.ts";
+import { loadLoops } from "../../bench/ffi.mjs";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { own } from "../helpers/fds.ts";
 
 type Loops = Record<"c_lookup" | "c_update" | "c_batch", (fd: number, a: Uint8Array, b: Uint8Array, n: number) => number> & {
   c_single1024(fd: number, value: Uint8Array, n: number): number;
 };
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 const u32 = (k: number) => new Uint8Array(new Uint32Array([k]).buffer);
 const u64 = (v: number) => new Uint8Array(new BigUint64Array([BigInt(v)]).buffer);
 const num = (b: Uint8Array) => Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true));

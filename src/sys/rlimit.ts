@@ -6,15 +6,15 @@
  * is the likely cause. It also reads RLIMIT_NOFILE, for the fd headroom of fd-reserve.ts.
  * @module
  */
-import { Cmd, MapType } from "./uapi/enums.gen.ts";
-import { Errno } from "./uapi/errno.gen.ts";
-import { BpfError, SyscallError } from "./errors.ts";
-import { Attr } from "./sys/attr.ts";
-import { getBackend, keepAlive } from "./sys/backend.ts";
-import { bpfRaw } from "./sys/bpf.ts";
-import { MapCreateAttr } from "./uapi/layout.gen.ts";
-import { syscallNumbers } from "./sys/nr.ts";
-import { readTextFile, sysClose } from "./sys/syscalls.ts";
+import { Cmd, MapType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { BpfError, SyscallError } from "../errors.ts";
+import { Attr } from "./attr.ts";
+import { getBackend, keepAlive } from "./backend.ts";
+import { bpfRaw } from "./bpf.ts";
+import { MapCreateAttr } from "../uapi/layout.gen.ts";
+import { syscallNumbers } from "./nr.ts";
+import { readTextFile, sysClose } from "./syscalls.ts";
 
 /** RLIM_INFINITY: no limit. */
 export const RLIM_INFINITY: bigint = 0xffff_ffff_ffff_ffffn;

@@ -5,10 +5,10 @@ import {
   Errno, mapCreate, MapCreateFlags, mapDeleteBatch, mapFreeze, mapGetNextKey, mapLookupAndDeleteBatch,
   mapLookupAndDeleteElem, mapLookupBatch, mapLookupElem, mapMeta, MapType, mapUpdateBatch, mapUpdateElem, possibleCpus,
   UpdateFlags,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const u64 = (n: number) => new Uint8Array(new BigUint64Array([BigInt(n)]).buffer);

@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as enums from "../src/uapi/enums.gen.ts";
-import * as errno from "../src/uapi/errno.gen.ts";
-import * as flags from "../src/uapi/flags.gen.ts";
-import { BPF_ATTR_SIZE, LAYOUTS } from "../src/uapi/layout.gen.ts";
+import * as enums from "../../src/uapi/enums.gen.ts";
+import * as errno from "../../src/uapi/errno.gen.ts";
+import * as flags from "../../src/uapi/flags.gen.ts";
+import { BPF_ATTR_SIZE, LAYOUTS } from "../../src/uapi/layout.gen.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 const uapi = join(root, ".cache", "uapi");
 const inc = join(uapi, "usr", "include");
 

@@ -3,10 +3,10 @@
 import { expect } from "vitest";
 import {
   close, Insn, mapCreate, mapLookupElem, MapType, progInfoByFd, progLoad, ProgType, progRun, progTestRun, SkBuff, XdpAction,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
 
 /** A program that adds 1 to the u64 at index 0 of array map `fd` and returns 0. */
 function counter(fd: number): Insn[] {

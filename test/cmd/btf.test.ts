@@ -2,10 +2,10 @@
 import { expect } from "vitest";
 import {
   BtfHeader, btfInfoByFd, BtfKind, btfLoad, BtfType, mapCreate, mapInfoByFd, mapLookupElem, MapType, mapUpdateElem,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
 
 /** BTF with one type: [1] INT "u32" size 4, 32 bits unsigned. */
 function u32Btf(): Uint8Array {

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, expect } from "vitest";
 import {
   BPF, BpfMap, Insn, mapCreate, mapInfoByFd, mapLookupElem, MapType, mapUpdateElem, objGet, objPin, progInfoByFd, progLoad, ProgType,
   progTestRun, u32 as u32Codec,
-} from "../mod.ts";
-import { describePriv, isRoot, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
-import { own } from "./helpers/fds.ts";
-import { tempMount } from "./helpers/fs.ts";
+} from "../../mod.ts";
+import { describePriv, isRoot, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
+import { own } from "../helpers/fds.ts";
+import { tempMount } from "../helpers/fs.ts";
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 

@@ -3,9 +3,9 @@ import { expect } from "vitest";
 import {
   btfGetFdById, btfGetNextId, btfInfoByFd, Insn, mapCreate, mapGetFdById, mapGetNextId, mapInfoByFd, MapType, progGetFdById,
   progGetNextId, progInfoByFd, progLoad, ProgType,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { own } from "./helpers/fds.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { own } from "../helpers/fds.ts";
 
 function allIds(next: (start: number) => number | null): number[] {
   const ids: number[] = [];

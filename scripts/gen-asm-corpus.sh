@@ -7,7 +7,8 @@
 #   apt-get install -y llvm-19 && bash scripts/gen-asm-corpus.sh
 #
 # Sources are generated here (loops over registers, operators, edge immediates and offsets) so
-# that the corpus is complete by construction rather than by hand. Two files are not LLVM 19's:
+# that the corpus is complete by construction rather than by hand; expr.s has llvm-mc's expressions,
+# .set/.equ/.equiv symbols and C's integer suffixes in every kind of operand. Two files are not LLVM 19's:
 # acqrel.* (load-acquire/store-release, which LLVM 19 does not know: kernel encoding, newer
 # LLVM's syntax, expected text written here) and random.* (valid encodings from a fixed LCG,
 # assembled from .quad data so every field value is reachable, text from llvm-objdump).
@@ -291,6 +292,159 @@ exit
 EOF
 }
 
+gen_expr() {
+  local sfx
+  echo "# C's integer suffixes, which llvm-mc skips: every spelling, every base, every kind of operand."
+  for sfx in u U l L ll LL ul uL Ul UL ull uLL Ull ULL uLl lL Ll; do
+    echo "r1 = 5$sfx"
+    echo "w2 += 0x7f$sfx"
+    echo "r3 = 017$sfx"
+    echo "r4 = 0b101$sfx"
+    echo "r5 = -42$sfx"
+    echo "r6 = 4294967295$sfx"
+    echo "*(u32 *)(r10 - 8$sfx) = 7$sfx"
+    echo "r0 = *(u64 *)(r1 + 0x10$sfx)"
+    echo "lock *(u64 *)(r2 + 8$sfx) += r3"
+    echo "if r1 s> -3$sfx goto +1$sfx"
+    echo "if w1 == 0xffff$sfx goto -1$sfx"
+    echo "goto +2$sfx"
+    echo "gotol -2$sfx"
+    echo "call 12$sfx"
+    echo "r0 = *(u16 *)skb[4$sfx]"
+    echo "ld_pseudo r1, 2$sfx, 3$sfx"
+    echo "r1 = addr_space_cast(r2, 1$sfx, 0$sfx)"
+    echo "r7 = 0xffffffff00000000$sfx ll"
+    echo "r8 = -9223372036854775808$sfx ll"
+    echo "r9 = 18446744073709551615$sfx ll"
+    echo ".quad 0xb7000000000000b7$sfx" # r0 = imm in both byte orders
+  done
+  cat <<'EOT'
+# As the kernel's verifier selftests write them.
+r1 = 0xffffffff00000000LL ll
+r2 = -9223372036854775808ULL ll
+r3 = 0x7fffffffffffffffLL ll
+r4 = 0x8000000000000000ULL ll
+# .equ, .set and .equiv, in every kind of operand, redefined, and built from earlier symbols.
+.equ foo, -1
+if r1 > r2 goto foo + 2
+goto foo
+.set a, 5
+.set b, a * 2 + 1
+r1 = a
+r2 = b
+.set a, 7
+r1 = a
+r2 = b
+.equ a, 9
+r1 = a
+.equiv c, b << 4 | 3
+w3 = c
+r4 = c ll
+r5 = 0 - c
+*(u64 *)(r10 - 8 - a) = b
+r0 = *(u32 *)(r1 + 0 + c)
+if r1 == a goto a
+if w1 s< 0 - a goto 0 - a
+call a
+gotol a + 100
+may_goto a
+r0 = *(u8 *)skb[a * 4]
+ld_pseudo r1, a - 8, b
+r1 = addr_space_cast(r2, a, b)
+.set big, 0x123456789abcdef0
+r6 = big ll
+r7 = big >> 32 ll
+w8 = big & 0xffffffff
+.set neg, 0 - 0x80000000
+r9 = neg
+.set x.y, 3
+.set .Lz, x.y + 1
+r1 = .Lz
+# (.quad data that is an instruction in both byte orders: r0 = imm, r1 = imm.)
+.quad 0xb7000000000000b7, 0xb7 << 56 | 0xb7 + 0
+.8byte (0xb7 << 56) + (1 << 52) + (1 << 8) + 0xb7
+# Arithmetic llvm-mc folds: precedence, signed division, -1 for a true comparison, logical >>.
+r1 = 1 + 2 * 3 - 4 / 2
+r1 = 1 | 2 + 3
+r1 = 2 * (3 + 4) << 1
+r1 = 1 + (2 * (3 - 1))
+r1 = 7 / 2
+r1 = -7 / 2
+r1 = -7 % 2
+r1 = 7 % -2
+r1 = 1 << 4 | 3
+r1 = 6 ^ 3
+r1 = 6 & 3
+r1 = 5 ! 1
+r1 = 1 + ~5
+r1 = 1 + -~5
+r1 = 0 + !0
+r1 = 0 + !5
+r1 = 1 == 1
+r1 = 1 != 1
+r1 = 1 <> 2
+r1 = 2 > 1
+r1 = 2 >= 3
+r1 = 3 < 4
+r1 = 2 <= 2
+r1 = 1 && 2
+r1 = 0 && 2
+r1 = 0 || 3
+r1 = 0 || 0
+r1 = 1 == 2 || 3 && 4
+r1 = -8 >> 1 ll
+r1 = -1 >> 63 ll
+r1 = 1 << 63 ll
+r1 = 0x7fffffffffffffff + 1 ll
+r1 = 0x7fffffffffffffff * 2 ll
+r1 = 0xffffffffffffffff / 2 ll
+r1 = 0xffffffffffffffff
+r1 = 0xffffffff80000000
+r1 = 0 - (-9223372036854775807 - 1) ll
+r1 = *(u64 *)(r2 + 8 * 2)
+r1 = *(u64 *)(r2 - 8 + 4)
+r1 = *(u64 *)(r2 - 1 << 2)
+r1 = *(u64 *)(r2 + 1 == 1)
+goto 1 + 1
+goto 4 - 5
+if r1 == 1 + 1 goto 2 * 3
+call 1 + 2
+# Labels through symbols and expressions: a jump takes a label alone, a call label +- bytes.
+entry:
+	exit
+.set here, .
+	r0 = 1
+	goto here
+	goto entry
+.set after, entry + 16
+	goto after
+	gotol after
+	may_goto after
+	if r1 != 0 goto after
+	call after
+	call entry + 8
+	call entry + 4
+	call entry - 4
+	call entry - 12
+	call fwd + 16
+	call 0 + .
+.set fwdish, fwd
+	goto fwdish
+fwd:
+	exit
+1:
+	goto 1 b
+	goto 1ub
+	goto 1Lb
+	call 1b + 8
+	goto 1 f
+1:	exit
+8:	goto 010b
+	goto 0x8 b
+	goto 0b1000b
+EOT
+}
+
 # "b7 01 00 00 05 00 00 00" per 8-byte slot, from the .text of an object.
 hexdump_text() {
   "$OBJCOPY" -O binary --only-section=.text "$1" "$TMP/text.bin"
@@ -314,7 +468,8 @@ gen_ld > "$OUT/ld.s"
 gen_jmp > "$OUT/jmp.s"
 gen_labels > "$OUT/labels.s"
 gen_syntax > "$OUT/syntax.s"
-for n in alu mem atomic ld jmp labels syntax; do build "$n"; done
+gen_expr > "$OUT/expr.s"
+for n in alu mem atomic ld jmp labels syntax expr; do build "$n"; done
 
 # Load-acquire and store-release: BPF_STX | BPF_ATOMIC | size with imm BPF_LOAD_ACQ (0x100) or
 # BPF_STORE_REL (0x110), as the kernel defines them; text as LLVM 20+ prints it.

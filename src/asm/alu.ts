@@ -5,14 +5,9 @@
  * @module
  */
 import { BPF } from "../uapi/flags.gen.ts";
-import { imm32 } from "./check.ts";
 import { Insn, type Src } from "./insn.ts";
-import { aluOpBits, type AluOp2, checkWidth } from "./ops.ts";
-import { isReg, type Reg, regNum } from "./reg.ts";
-
-function cls(width: 32 | 64): number {
-  return checkWidth(width) === 32 ? BPF.ALU : BPF.ALU64;
-}
+import { aluClass, aluOpBits, type AluOp2, checkWidth } from "./ops.ts";
+import { type Reg, regNum } from "./reg.ts";
 
 function swapBits(bits: 16 | 32 | 64): number {
   if (bits !== 16 && bits !== 32 && bits !== 64) throw new RangeError(`byte swap width must be 16, 32 or 64, got ${String(bits)}`);
@@ -24,10 +19,7 @@ export class Alu {
   /** `dst op= src` in 32 or 64 bits; `src` is a register or a 32-bit immediate. */
   static op(width: 32 | 64, op: AluOp2, dst: Reg, src: Src): Insn {
     const [bits, off] = aluOpBits(op);
-    const code = cls(width) | bits;
-    if (isReg(src)) return new Insn(code | BPF.X, regNum(dst), regNum(src), off, 0);
-    if (typeof src !== "number") throw new TypeError(`source must be a register "r0".."r10" or a number, got ${JSON.stringify(src)}`);
-    return new Insn(code | BPF.K, regNum(dst), 0, off, imm32(src));
+    return Insn.immReg(aluClass(width) | bits, dst, src, off);
   }
   /** dst += src. */
   static add(width: 32 | 64, dst: Reg, src: Src): Insn {
@@ -87,14 +79,14 @@ export class Alu {
   }
   /** dst = -dst. */
   static neg(width: 32 | 64, dst: Reg): Insn {
-    return new Insn(cls(width) | BPF.NEG | BPF.K, regNum(dst), 0, 0, 0);
+    return new Insn(aluClass(width) | BPF.NEG | BPF.K, regNum(dst), 0, 0, 0);
   }
   /** dst = (s8/s16/s32) src: move with sign extension from the low `bits` (cpu v4; 32-bit width: 8 or 16). */
   static movsx(width: 32 | 64, dst: Reg, src: Reg, bits: 8 | 16 | 32): Insn {
     const ok = width === 64 ? bits === 8 || bits === 16 || bits === 32 : bits === 8 || bits === 16;
     checkWidth(width);
     if (!ok) throw new RangeError(`a ${width}-bit sign-extending move takes 8${width === 64 ? ", 16 or 32" : " or 16"} bits, got ${String(bits)}`);
-    return new Insn(cls(width) | BPF.MOV | BPF.X, regNum(dst), regNum(src), bits, 0);
+    return new Insn(aluClass(width) | BPF.MOV | BPF.X, regNum(dst), regNum(src), bits, 0);
   }
   /** dst = le16/32/64 dst: convert from little-endian to host order (BPF_ALU | BPF_END | BPF_TO_LE). */
   static le(dst: Reg, bits: 16 | 32 | 64): Insn {

@@ -1,18 +1,23 @@
 /**
  * The assembler: LLVM's BPF syntax (what llvm-objdump prints and llvm-mc reads) to bytes,
  * byte-exact with `llvm-mc -triple bpfel|bpfeb -mcpu=v4`. Labels (`name:`, numeric `1:` with
- * `1b`/`1f`) work for jumps, gotol, may_goto and bpf-to-bpf calls. Where llvm-mc silently
- * truncates a value that does not fit its field, this is an error naming line and column.
+ * `1b`/`1f`) work for jumps, gotol, may_goto and bpf-to-bpf calls; numbers may be llvm-mc's
+ * expressions, with `.set`/`.equ`/`.equiv` symbols and C's integer suffixes. Where llvm-mc
+ * silently truncates a value that does not fit its field, or makes bytes the text does not say
+ * (or crashes), this is an error naming line and column.
  * @module
  */
 import { AtomicOp, BPF, Pseudo } from "../uapi/flags.gen.ts";
+import { AsmError } from "./asm-error.ts";
 import { writeSlot } from "./encode.ts";
+import { ExprReader } from "./expr.ts";
 import { FixField, LabelError, Labels } from "./labels.ts";
 import { Kw, Lexer, LexError, Tok } from "./lexer.ts";
 import { type Endian, isLittle } from "./slot.ts";
-import { AsmError, SIZE_BITS, TokenCursor } from "./token-cursor.ts";
+import { Symbols } from "./symbols.ts";
+import { SIZE_BITS, TokenCursor } from "./token-cursor.ts";
 
-export { AsmError } from "./token-cursor.ts";
+export { AsmError } from "./asm-error.ts";
 
 /** Options of assemble(). */
 export interface AssembleOptions {
@@ -48,7 +53,17 @@ const SWAP_KW: Readonly<Record<number, readonly [number, number]>> = {
 
 const IGNORED_DIRECTIVES = new Set([".text", ".globl", ".global", ".type", ".size", ".file", ".p2align", ".align", ".section", ".local", ".weak", ".hidden"]);
 
-/** Assembles LLVM-syntax BPF source to bytes, 8 per slot; an AsmError (line, column) on bad input. */
+/**
+ * Assembles LLVM-syntax BPF source to bytes, 8 per slot, byte-exact with `llvm-mc -triple bpfel`;
+ * an AsmError (line, column) on bad input.
+ *
+ * @example
+ * ```ts
+ * import { assemble } from "tsbpf";
+ * const bytes = assemble("r0 = 0\nif r1 == 0 goto out\nr0 = *(u32 *)(r1 + 16)\nout:\nexit");
+ * bytes.length; // 32: four 8-byte instructions
+ * ```
+ */
 export function assemble(source: string, opts: AssembleOptions = {}): Uint8Array {
   if (typeof source !== "string") throw new TypeError(`source must be a string, got ${typeof source}`);
   return new Assembler(source, isLittle(opts.endian), undefined).run();
@@ -68,12 +83,18 @@ class Assembler extends TokenCursor {
   private readonly little: boolean;
   private out: Uint8Array;
   private n = 0; // slots written
-  private readonly labels = new Labels();
+  private readonly labels: Labels;
+  private readonly setSymbols: Symbols;
 
   private readonly symbols: [number, string][] | undefined;
 
   constructor(source: string, little: boolean, symbols: [number, string][] | undefined) {
-    super(new Lexer(source));
+    const lx = new Lexer(source);
+    const labels = new Labels();
+    const setSymbols = new Symbols();
+    super(lx, new ExprReader(lx, setSymbols, labels));
+    this.labels = labels;
+    this.setSymbols = setSymbols;
     this.little = little;
     this.symbols = symbols;
     this.out = new Uint8Array(Math.max(64, (source.length >> 1) & ~7));
@@ -115,23 +136,42 @@ class Assembler extends TokenCursor {
   private defineLabel(i: number): void {
     const lx = this.lx;
     const name = lx.kind[i] === Tok.num ? lx.val[i] : lx.src.slice(lx.start[i], lx.end[i]);
+    // llvm-mc lets a label take over a .set symbol's name; the uses before and after then mean different things.
+    if (typeof name === "string" && this.setSymbols.has(name)) this.fail(i, `label "${name}" has the name of a .set symbol`);
     if (!this.labels.define(name, this.n)) this.fail(i, `label "${name}" is already defined`);
   }
 
-  // A jump target at the current token: a number (the offset itself) or a label reference,
-  // recorded to be patched into the slot about to be emitted. Returns the offset or 0.
-  private target(field: FixField, what: string): number {
+  // A jump or call operand at the current token: a label, recorded to be patched into the slot
+  // about to be emitted (returns undefined), or a constant (returned). llvm-mc takes a label
+  // plus or minus a constant only in a call (`anyPlace`), where it counts in bytes.
+  private jumpOperand(field: FixField, what: string, anyPlace: boolean): number | undefined {
     const lx = this.lx;
     const i = this.p;
     const k = lx.kind[i];
-    if (k === Tok.ident || k === Tok.labelRef) {
+    if ((k === Tok.ident || k === Tok.labelRef) && !this.expr.continues(i + 1)) {
       const name = k === Tok.ident ? lx.src.slice(lx.start[i], lx.end[i]) : lx.val[i];
-      this.labels.refer(this.n, field, name, lx.flag[i], lx.start[i]);
-      this.p++;
-      return 0;
+      if (typeof name === "number" || (!this.setSymbols.has(name) && name !== ".")) {
+        this.labels.refer(this.n, field, name, lx.flag[i], lx.start[i]);
+        this.p++;
+        return undefined;
+      }
     }
-    if (k !== Tok.num && k !== Tok.plus && k !== Tok.minus) this.expected(`${what}: an offset or a label`);
-    const v = this.integer(what);
+    const v = this.expression(`${what} or a label`, true);
+    const { place, cst } = this.expr;
+    if (v !== undefined || place === undefined) return v;
+    if (!anyPlace && !this.expr.bare) {
+      this.fail(i, `${this.spell(i)} is a label plus or minus something: llvm-mc takes a label alone or a constant as a jump's target`);
+    }
+    // llvm-mc's fixup: (target + cst - this slot's address - 8) / 8, rounded down.
+    this.labels.referPlace(this.n, field, place, Number(cst >> 3n), lx.start[i]);
+    return undefined;
+  }
+
+  // A jump target: the offset it gives (0 for a label, patched later).
+  private target(field: FixField, what: string): number {
+    const i = this.p;
+    const v = this.jumpOperand(field, what, false);
+    if (v === undefined) return 0;
     const bits = field === FixField.off16 ? 16 : 32;
     if (v < -(2 ** (bits - 1)) || v >= 2 ** (bits - 1)) this.fail(i, `${what} ${this.spell(i)} does not fit in ${bits} signed bits`);
     return v;
@@ -142,6 +182,7 @@ class Assembler extends TokenCursor {
   private statement(): void {
     const lx = this.lx;
     this.p = 0;
+    this.expr.here = this.n;
     // Leading labels: "name:" or "1:".
     while ((lx.kind[this.p] === Tok.ident || lx.kind[this.p] === Tok.num) && lx.kind[this.p + 1] === Tok.colon) {
       this.defineLabel(this.p);
@@ -195,19 +236,20 @@ class Assembler extends TokenCursor {
     if (name === ".quad" || name === ".8byte") {
       // Raw instruction data, as kernel selftests write instructions LLVM cannot spell.
       this.p++;
-      const i = this.p;
-      const v = this.integer("a 64-bit value");
-      const big = this.lastBig ?? BigInt(v);
-      if (big < -(1n << 63n) || big >= 1n << 64n) this.fail(i, `${this.spell(i)} does not fit in 64 bits`);
-      this.endOfStatement();
-      const u = BigInt.asUintN(64, big);
-      const at = this.n * 8;
-      this.emit(0, 0, 0, 0, 0);
-      for (let b = 0; b < 8; b++) {
-        this.out[at + (this.little ? b : 7 - b)] = Number((u >> BigInt(8 * b)) & 0xffn);
+      for (;;) {
+        const v = this.integer("a 64-bit value", false);
+        const u = BigInt.asUintN(64, this.lastBig ?? BigInt(v));
+        const at = this.n * 8;
+        this.emit(0, 0, 0, 0, 0);
+        for (let b = 0; b < 8; b++) {
+          this.out[at + (this.little ? b : 7 - b)] = Number((u >> BigInt(8 * b)) & 0xffn);
+        }
+        if (this.kind() !== Tok.comma) break;
+        this.p++;
       }
-      return;
+      return this.endOfStatement();
     }
+    if (name === ".set" || name === ".equ" || name === ".equiv") return this.assign(name === ".equiv");
     if (IGNORED_DIRECTIVES.has(name)) {
       if (name === ".section") {
         const rest = lx.src.slice(lx.end[this.p], lx.start[lx.count - 1]).trim();
@@ -218,17 +260,39 @@ class Assembler extends TokenCursor {
     this.fail(this.p, `unsupported directive ${lx.text(this.p)}`);
   }
 
-  private call(): void {
+  // ".set name, expr" (also .equ, and .equiv when `once`): llvm-mc's rules for who may redefine what.
+  private assign(once: boolean): void {
     const lx = this.lx;
-    const i = this.p;
+    const i = ++this.p;
     const k = lx.kind[i];
-    if (k === Tok.ident || k === Tok.labelRef) {
-      // A call to a label is a bpf-to-bpf call: src = BPF_PSEUDO_CALL, imm relative.
-      this.target(FixField.imm32, "call offset");
+    const name = lx.src.slice(lx.start[i], lx.end[i]);
+    if ((k !== Tok.ident && k !== Tok.reg && k !== Tok.badReg) || name === ".") this.expected("a symbol name");
+    this.p++;
+    this.eat(Tok.comma, "\",\"");
+    const e = this.p;
+    this.p = this.expr.read(e, "an expression", false);
+    this.endOfStatement();
+    const value = { cst: this.expr.cst, place: this.expr.place };
+    if (value.place?.name === name) this.fail(e, `recursive use of "${name}"`);
+    if (this.labels.has(name)) this.fail(i, `redefinition of "${name}", a label`);
+    // llvm-mc resolves a use before the definition only at the end (or crashes); here a name
+    // used before it is defined is a label or a map, so defining it later is an error.
+    if (this.labels.firstUse(name) >= 0 || this.setSymbols.refersTo(name) || this.symbols?.some((s) => s[1] === name)) {
+      this.fail(i, `"${name}" is used above as a label or a map; define a symbol before its first use`);
+    }
+    const why = this.setSymbols.assign(name, value, once);
+    if (why !== undefined) this.fail(i, why);
+  }
+
+  private call(): void {
+    const i = this.p;
+    // A call to a label is a bpf-to-bpf call: src = BPF_PSEUDO_CALL, imm relative.
+    const v = this.jumpOperand(FixField.imm32, "a helper id", true);
+    if (v === undefined) {
       this.endOfStatement();
       return this.emit(BPF.JMP | BPF.CALL, 0, Pseudo.call, 0, 0);
     }
-    const imm = this.imm32("helper id");
+    const imm = this.fit32(i, v, "helper id");
     this.endOfStatement();
     this.emit(BPF.JMP | BPF.CALL, 0, 0, 0, imm);
   }
@@ -370,7 +434,7 @@ class Assembler extends TokenCursor {
       this.endOfStatement();
       return this.emit(cls | BPF.NEG | BPF.K, dst, 0, 0, 0);
     }
-    if (k === Tok.num || k === Tok.minus || k === Tok.plus) return this.movImm(dst, w, dstTok);
+    if (k === Tok.num || k === Tok.minus || k === Tok.plus || k === Tok.labelRef) return this.movImm(dst, w, dstTok);
     if (k === Tok.lparen) return this.movsx(dst, w);
     if (k === Tok.star) return this.load(dst, w, dstTok);
     if (k === Tok.ident) {
@@ -390,7 +454,11 @@ class Assembler extends TokenCursor {
       if (kw === Kw.xchg_64 || kw === Kw.xchg32_32) return this.xchg(dst, w, kw === Kw.xchg_64);
       if (kw === Kw.cmpxchg_64 || kw === Kw.cmpxchg32_32) return this.cmpxchg(dst, w, kw === Kw.cmpxchg_64, dstTok);
       if (kw === Kw.load_acquire) return this.loadAcquire(dst, w);
-      if (kw === Kw.none && lx.kind[this.p + 1] === Tok.ident && lx.val[this.p + 1] === Kw.ll) return this.ldSymbol(dst, w, dstTok);
+      if (kw === Kw.none) {
+        const name = lx.src.slice(lx.start[this.p], lx.end[this.p]);
+        if (lx.kind[this.p + 1] === Tok.ident && lx.val[this.p + 1] === Kw.ll && !this.setSymbols.has(name)) return this.ldSymbol(dst, w, dstTok);
+        return this.movImm(dst, w, dstTok);
+      }
     }
     this.expected("a register, a number or an expression after \"=\"");
   }
@@ -414,28 +482,19 @@ class Assembler extends TokenCursor {
   private movImm(dst: number, w: boolean, dstTok: number): void {
     const i = this.p;
     const v = this.integer("a number");
-    const spelled = this.spell(i);
     if (this.isKw(Kw.ll)) {
       if (w) this.fail(dstTok, "a 64-bit immediate load needs a 64-bit register r0..r10");
       this.p++;
       this.endOfStatement();
-      let lo: number;
-      let hi: number;
+      // Exact doubles split without BigInt; a bigint is a 64-bit value already.
       const big = this.lastBig;
-      if (big === undefined) {
-        // Exact doubles: split without BigInt.
-        lo = v | 0;
-        hi = Math.floor(v / 4294967296) | 0;
-      } else {
-        if (big < -(1n << 63n) || big >= 1n << 64n) this.fail(i, `${spelled} does not fit in 64 bits`);
-        lo = Number(BigInt.asIntN(32, big));
-        hi = Number(BigInt.asIntN(32, big >> 32n));
-      }
+      const lo = big === undefined ? v | 0 : Number(BigInt.asIntN(32, big));
+      const hi = big === undefined ? Math.floor(v / 4294967296) | 0 : Number(BigInt.asIntN(32, big >> 32n));
       this.emit(BPF.LD | BPF.IMM | BPF.DW, dst, 0, 0, lo);
       this.emit(0, 0, 0, 0, hi);
       return;
     }
-    if (v < -2147483648 || v > 4294967295) this.fail(i, `immediate ${spelled} does not fit in 32 bits (add "ll" for a 64-bit load)`);
+    if (v < -2147483648 || v > 4294967295) this.fail(i, `immediate ${this.spell(i)} does not fit in 32 bits (add "ll" for a 64-bit load)`);
     this.endOfStatement();
     this.emit((w ? BPF.ALU : BPF.ALU64) | BPF.MOV | BPF.K, dst, 0, 0, v | 0);
   }

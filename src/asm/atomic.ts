@@ -7,13 +7,8 @@
 import { AtomicOp, BPF } from "../uapi/flags.gen.ts";
 import { off16 } from "./check.ts";
 import { Insn } from "./insn.ts";
-import { type MemSize, memSizeBits } from "./ops.ts";
+import { atomicOpBits, type AtomicRmw, type MemSize, memSizeBits } from "./ops.ts";
 import { type Reg, regNum } from "./reg.ts";
-
-/** Read-modify-write operations that exist with and without fetch. */
-export type AtomicRmw = "add" | "or" | "and" | "xor";
-
-const RMW: Readonly<Record<string, number>> = { add: BPF.ADD, or: BPF.OR, and: BPF.AND, xor: BPF.XOR };
 
 function wordSize(size: MemSize): number {
   const bits = memSizeBits(size);
@@ -29,8 +24,7 @@ function atomic(size: number, dst: Reg, off: number, src: Reg, imm: number): Ins
 export class Atomic {
   /** lock *(size *)(dst + off) op= src; with `fetch`, src also receives the old value. */
   static rmw(size: MemSize, op: AtomicRmw, dst: Reg, off: number, src: Reg, fetch = false): Insn {
-    const bits = typeof op === "string" && Object.hasOwn(RMW, op) ? RMW[op] : undefined;
-    if (bits === undefined) throw new TypeError(`not an atomic operation: ${JSON.stringify(op)} (expected "add", "or", "and" or "xor")`);
+    const bits = atomicOpBits(op);
     return atomic(wordSize(size), dst, off, src, bits | (fetch ? AtomicOp.fetch : 0));
   }
   /** lock *(size *)(dst + off) += src. */

@@ -29,7 +29,16 @@ function syntaxOf(opts: DisassembleOptions): boolean {
   return s === "verifier";
 }
 
-/** One line per instruction of `bytes`; a DecodeError (offset and byte) for anything that is not one. */
+/**
+ * One line per instruction of `bytes`, as llvm-objdump prints them (or as the verifier's log
+ * does, with `syntax: "verifier"`); a DecodeError (offset and byte) for anything that is not one.
+ *
+ * @example
+ * ```ts
+ * import { assemble, disassemble } from "tsbpf";
+ * disassemble(assemble("r0 = 1\nexit")); // ["r0 = 1", "exit"]
+ * ```
+ */
 export function disassemble(bytes: Uint8Array, opts: DisassembleOptions = {}): string[] {
   const r = new SlotReader(bytes, isLittle(opts.endian));
   const verifier = syntaxOf(opts);

@@ -7,10 +7,15 @@
 
 /** The raw fields of an instruction, as encode() reads them. */
 export interface RawInsn {
+  /** The opcode byte (struct bpf_insn's code): class, operation or size, source or mode. */
   readonly code: number;
+  /** Destination register, 0-10 (dst_reg). */
   readonly dst: number;
+  /** Source register, 0-10, or a pseudo source for ld_imm64 and calls (src_reg). */
   readonly src: number;
+  /** Signed 16-bit offset: jumps, memory, sdiv/smod and movsx selectors (off). */
   readonly off: number;
+  /** Signed 32-bit immediate (imm). */
   readonly imm: number;
   /** Present only on 64-bit immediate loads: the imm of the second slot. */
   readonly imm2?: number;

@@ -1,6 +1,8 @@
 /**
  * One BPF instruction (struct bpf_insn) and the builders of Zig's `std.os.linux.BPF.Insn`, named in
- * camelCase. Registers are "r0".."r10"; a source operand is a register name or a number immediate.
+ * camelCase, with Zig's argument orders (where they differ from the convention of the other
+ * builders, mod.ts says why). Registers are "r0".."r10"; a source operand is a register name or
+ * a number immediate. Operation and size names are looked up in ops.ts, the one table.
  * @module
  */
 import { BPF, Pseudo } from "../uapi/flags.gen.ts";
@@ -8,43 +10,10 @@ import { Helper } from "../uapi/enums.gen.ts";
 import { imm32, imm64, off16 } from "./check.ts";
 import { isReg, type Reg, regNum } from "./reg.ts";
 import { encode } from "./encode.ts";
-
-/** Load/store size names, as the Zig module spells them (BPF_B, BPF_H, BPF_W, BPF_DW). */
-export type Size = "byte" | "half_word" | "word" | "double_word";
-
-/** ALU operation names of the seed's `alu()`. */
-export type AluOpName =
-  | "add" | "sub" | "mul" | "div" | "alu_or" | "alu_and" | "lsh" | "rsh" | "neg" | "mod" | "xor" | "mov" | "arsh";
-
-/** Jump operation names of the seed's `jmp()`. */
-export type JmpOpName =
-  | "ja" | "jeq" | "jgt" | "jge" | "jset" | "jlt" | "jle" | "jne" | "jsgt" | "jsge" | "jslt" | "jsle";
+import { aluClass, type AluOpName, type JmpOpName, seedAluOpBits, seedJmpOpBits, type Size, sizeBits, swapWidth } from "./ops.ts";
 
 /** A source operand: a register, or an immediate that fits in 32 bits. */
 export type Src = Reg | number;
-
-const SIZES: Readonly<Record<Size, number>> = { byte: BPF.B, half_word: BPF.H, word: BPF.W, double_word: BPF.DW };
-const ALU_OPS: Readonly<Record<AluOpName, number>> = {
-  add: BPF.ADD, sub: BPF.SUB, mul: BPF.MUL, div: BPF.DIV, alu_or: BPF.OR, alu_and: BPF.AND, lsh: BPF.LSH,
-  rsh: BPF.RSH, neg: BPF.NEG, mod: BPF.MOD, xor: BPF.XOR, mov: BPF.MOV, arsh: BPF.ARSH,
-};
-const JMP_OPS: Readonly<Record<JmpOpName, number>> = {
-  ja: BPF.JA, jeq: BPF.JEQ, jgt: BPF.JGT, jge: BPF.JGE, jset: BPF.JSET, jlt: BPF.JLT, jle: BPF.JLE, jne: BPF.JNE,
-  jsgt: BPF.JSGT, jsge: BPF.JSGE, jslt: BPF.JSLT, jsle: BPF.JSLE,
-};
-
-/** The BPF_B/H/W/DW bits of a size name; a TypeError for anything else. */
-export function sizeBits(size: Size): number {
-  const s = SIZES[size];
-  if (s === undefined) throw new TypeError(`not a size: ${JSON.stringify(size)} (expected "byte", "half_word", "word" or "double_word")`);
-  return s;
-}
-
-function lookup<T extends string>(table: Readonly<Record<T, number>>, name: T, what: string): number {
-  const v = table[name];
-  if (v === undefined) throw new TypeError(`not ${what}: ${JSON.stringify(name)}`);
-  return v;
-}
 
 /** One 8-byte instruction: opcode, destination and source registers, 16-bit offset, 32-bit immediate. */
 export class Insn {
@@ -85,8 +54,7 @@ export class Insn {
 
   /** `op` on `dst` and `src` in 32- or 64-bit width (BPF_ALU / BPF_ALU64). */
   static alu(width: 32 | 64, op: AluOpName, dst: Reg, src: Src): Insn {
-    if (width !== 32 && width !== 64) throw new RangeError(`width must be 32 or 64, got ${width}`);
-    return Insn.immReg((width === 32 ? BPF.ALU : BPF.ALU64) | lookup(ALU_OPS, op, "an ALU op"), dst, src, 0);
+    return Insn.immReg(aluClass(width) | seedAluOpBits(op), dst, src, 0);
   }
 
   /** dst = src (64-bit). */
@@ -144,7 +112,7 @@ export class Insn {
 
   /** Jump by `off` instructions when `dst op src` holds (BPF_JMP). */
   static jmp(op: JmpOpName, dst: Reg, src: Src, off: number): Insn {
-    return Insn.immReg(BPF.JMP | lookup(JMP_OPS, op, "a jump op"), dst, src, off16(off, "jump offset"));
+    return Insn.immReg(BPF.JMP | seedJmpOpBits(op), dst, src, off16(off, "jump offset"));
   }
   /** Unconditional jump by `off`. */
   static ja(off: number): Insn {
@@ -242,16 +210,13 @@ export class Insn {
 
   /** dst = htole16/32/64(dst) (BPF_ALU | BPF_END | BPF_TO_LE). */
   static le(size: Size, dst: Reg): Insn {
-    return Insn.endianSwap(BPF.TO_LE, size, dst);
+    const bits = swapWidth(size);
+    return new Insn(BPF.ALU | BPF.END | BPF.TO_LE, regNum(dst), 0, 0, bits);
   }
   /** dst = htobe16/32/64(dst) (BPF_ALU | BPF_END | BPF_TO_BE). */
   static be(size: Size, dst: Reg): Insn {
-    return Insn.endianSwap(BPF.TO_BE, size, dst);
-  }
-  private static endianSwap(dir: number, size: Size, dst: Reg): Insn {
-    const bits = { half_word: 16, word: 32, double_word: 64 }[size as string];
-    if (bits === undefined) throw new TypeError(`cannot swap the bytes of a ${JSON.stringify(size)}; use "half_word", "word" or "double_word"`);
-    return new Insn(BPF.ALU | BPF.END | dir, regNum(dst), 0, 0, bits);
+    const bits = swapWidth(size);
+    return new Insn(BPF.ALU | BPF.END | BPF.TO_BE, regNum(dst), 0, 0, bits);
   }
 
   /** Call a helper by id or name (Helper.map_lookup_elem or "map_lookup_elem"). */

@@ -8,18 +8,14 @@ import { BPF, Pseudo } from "../uapi/flags.gen.ts";
 import { Helper } from "../uapi/enums.gen.ts";
 import { imm32, off16 } from "./check.ts";
 import { Insn, type Src } from "./insn.ts";
-import { checkWidth, type JmpCond, jmpCondBits } from "./ops.ts";
-import { isReg, type Reg, regNum } from "./reg.ts";
+import { jmpClass, type JmpCond, jmpCondBits } from "./ops.ts";
+import { type Reg, regNum } from "./reg.ts";
 
 /** Builders for BPF_JMP and BPF_JMP32 instructions. */
 export class Jmp {
   /** if (dst cond src) goto +off, comparing 64 bits (JMP) or the low 32 (JMP32). */
   static cond(width: 32 | 64, cond: JmpCond, dst: Reg, src: Src, off: number): Insn {
-    const code = (checkWidth(width) === 32 ? BPF.JMP32 : BPF.JMP) | jmpCondBits(cond);
-    off16(off, "jump offset");
-    if (isReg(src)) return new Insn(code | BPF.X, regNum(dst), regNum(src), off, 0);
-    if (typeof src !== "number") throw new TypeError(`source must be a register "r0".."r10" or a number, got ${JSON.stringify(src)}`);
-    return new Insn(code | BPF.K, regNum(dst), 0, off, imm32(src));
+    return Insn.immReg(jmpClass(width) | jmpCondBits(cond), dst, src, off16(off, "jump offset"));
   }
   /** goto +off (16-bit offset). */
   static ja(off: number): Insn {

@@ -3,7 +3,8 @@
  * `;`) and each statement into tokens kept in reused typed arrays, so that lexing allocates
  * nothing per instruction. Comments are `#` or `//` to the end of the line and C's block
  * comments. Keywords and registers are recognised here, case-insensitively as llvm-mc does for
- * the mnemonic, so the parser compares small integers rather than strings.
+ * the mnemonic, so the parser compares small integers rather than strings. Numbers may carry C's
+ * integer suffixes (u, l, ll, ul, ull in any case), which llvm-mc skips.
  * @module
  */
 
@@ -339,26 +340,24 @@ export class Lexer {
       case 47: if (c1 === 61) { kind = Tok.divEq; len = 2; } else kind = Tok.slash; break;
       case 37: if (c1 === 61) { kind = Tok.modEq; len = 2; } else kind = Tok.percent; break;
       case 94: if (c1 === 61) { kind = Tok.xorEq; len = 2; } else kind = Tok.caret; break;
-      case 124:
-        if (c1 === 61) { kind = Tok.orEq; len = 2; } else if (c1 === 124) { kind = Tok.orOr; len = 2; } else kind = Tok.pipe;
+      case 124: // |= || |
+        len = c1 === 61 || c1 === 124 ? 2 : 1;
+        kind = c1 === 61 ? Tok.orEq : c1 === 124 ? Tok.orOr : Tok.pipe;
         break;
-      case 38:
-        if (c1 === 61) { kind = Tok.andEq; len = 2; } else if (c1 === 38) { kind = Tok.andAnd; len = 2; } else kind = Tok.amp;
+      case 38: // &= && &
+        len = c1 === 61 || c1 === 38 ? 2 : 1;
+        kind = c1 === 61 ? Tok.andEq : c1 === 38 ? Tok.andAnd : Tok.amp;
         break;
       case 61: if (c1 === 61) { kind = Tok.eqEq; len = 2; } else kind = Tok.assign; break;
       case 33: if (c1 === 61) { kind = Tok.ne; len = 2; } else kind = Tok.bang; break;
       case 126: kind = Tok.tilde; break;
-      case 60:
-        if (c1 === 60 && c2 === 61) { kind = Tok.shlEq; len = 3; } else if (c1 === 60) { kind = Tok.shl; len = 2; } else if (c1 === 61) {
-          kind = Tok.le;
-          len = 2;
-        } else if (c1 === 62) { kind = Tok.ltGt; len = 2; } else kind = Tok.lt;
+      case 60: // <<= << <= <> <
+        len = c1 === 60 ? (c2 === 61 ? 3 : 2) : c1 === 61 || c1 === 62 ? 2 : 1;
+        kind = len === 3 ? Tok.shlEq : c1 === 60 ? Tok.shl : c1 === 61 ? Tok.le : c1 === 62 ? Tok.ltGt : Tok.lt;
         break;
-      case 62:
-        if (c1 === 62 && c2 === 61) { kind = Tok.shrEq; len = 3; } else if (c1 === 62) { kind = Tok.shr; len = 2; } else if (c1 === 61) {
-          kind = Tok.ge;
-          len = 2;
-        } else kind = Tok.gt;
+      case 62: // >>= >> >= >
+        len = c1 === 62 ? (c2 === 61 ? 3 : 2) : c1 === 61 ? 2 : 1;
+        kind = len === 3 ? Tok.shrEq : c1 === 62 ? Tok.shr : c1 === 61 ? Tok.ge : Tok.gt;
         break;
       default:
         return this.error(p, `unexpected character ${JSON.stringify(s[p])}`);

@@ -92,7 +92,22 @@ function checkName(name: string, what: string): string {
   return name;
 }
 
-/** Builds a program instruction by instruction; every method but finish() returns the builder. */
+/**
+ * Builds a program instruction by instruction, with labels and map symbols resolved at load
+ * time; every method but finish() returns the builder.
+ *
+ * @example
+ * ```ts
+ * import { BpfProgram, Insn, ProgramBuilder, ProgType } from "tsbpf";
+ * const insns = new ProgramBuilder()
+ *   .emit(Insn.mov("r0", 0))
+ *   .jmp("jeq", "r1", 0, "out")
+ *   .emit(Insn.mov("r0", 1))
+ *   .label("out").emit(Insn.exit())
+ *   .finish();
+ * using prog = BpfProgram.load({ type: ProgType.socket_filter, insns });
+ * ```
+ */
 export class ProgramBuilder {
   private readonly insns: Insn[] = [];
   private slots = 0;
@@ -138,7 +153,7 @@ export class ProgramBuilder {
     return this;
   }
 
-  private jumpTo(insn: Insn, label: string, field: number): this {
+  #jumpTo(insn: Insn, label: string, field: number): this {
     checkName(label, "a jump target");
     this.fixups.push({ index: this.insns.length, slot: this.slots, label, field });
     return this.emit(insn);
@@ -146,27 +161,27 @@ export class ProgramBuilder {
 
   /** if (dst cond src) goto label, comparing 64 bits. */
   jmp(cond: JmpCond, dst: Reg, src: Src, label: string): this {
-    return this.jumpTo(Jmp.cond(64, cond, dst, src, 0), label, OFF16);
+    return this.#jumpTo(Jmp.cond(64, cond, dst, src, 0), label, OFF16);
   }
   /** if (dst cond src) goto label, comparing the low 32 bits. */
   jmp32(cond: JmpCond, dst: Reg, src: Src, label: string): this {
-    return this.jumpTo(Jmp.cond(32, cond, dst, src, 0), label, OFF16);
+    return this.#jumpTo(Jmp.cond(32, cond, dst, src, 0), label, OFF16);
   }
   /** goto label (16-bit offset). */
   ja(label: string): this {
-    return this.jumpTo(Jmp.ja(0), label, OFF16);
+    return this.#jumpTo(Jmp.ja(0), label, OFF16);
   }
   /** gotol label (32-bit offset, cpu v4). */
   gotol(label: string): this {
-    return this.jumpTo(Jmp.gotol(0), label, IMM32);
+    return this.#jumpTo(Jmp.gotol(0), label, IMM32);
   }
   /** may_goto label. */
   mayGoto(label: string): this {
-    return this.jumpTo(Jmp.mayGoto(0), label, OFF16);
+    return this.#jumpTo(Jmp.mayGoto(0), label, OFF16);
   }
   /** Calls the subprogram at `label` (bpf-to-bpf call). */
   call(label: string): this {
-    return this.jumpTo(Jmp.callLocal(0), label, IMM32);
+    return this.#jumpTo(Jmp.callLocal(0), label, IMM32);
   }
   /** Calls a helper by id or name. */
   callHelper(helper: number | keyof typeof Helper): this {
@@ -174,7 +189,7 @@ export class ProgramBuilder {
   }
   /** dst = address of the subprogram at `label` (BPF_PSEUDO_FUNC), e.g. for bpf_loop's callback. */
   ldFunc(dst: Reg, label: string): this {
-    return this.jumpTo(LdImm64.func(dst, 0), label, IMM32);
+    return this.#jumpTo(LdImm64.func(dst, 0), label, IMM32);
   }
   /** dst = the map called `symbol`, resolved to an fd by Program.resolve(). */
   ldMap(dst: Reg, symbol: string): this {

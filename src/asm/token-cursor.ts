@@ -1,27 +1,13 @@
 /**
- * The assembler's token-level reading: registers of a class, integers in range, memory operands
- * and size casts, each failing with an AsmError at the token's line and column. The grammar of
- * whole instructions is in assemble.ts.
+ * The assembler's token-level reading: registers of a class, integers (literals or llvm-mc's
+ * expressions) in range, memory operands and size casts, each failing with an AsmError at the
+ * token's line and column. The grammar of whole instructions is in assemble.ts.
  * @module
  */
 import { BPF } from "../uapi/flags.gen.ts";
+import { AsmError } from "./asm-error.ts";
+import type { ExprReader } from "./expr.ts";
 import { Kw, Lexer, Tok } from "./lexer.ts";
-
-/** A syntax or range error in assembly source, at `line` and `column` (both 1-based). */
-export class AsmError extends SyntaxError {
-  /** 1-based line of the problem. */
-  readonly line: number;
-  /** 1-based column of the problem. */
-  readonly column: number;
-
-  /** An error at line:column. */
-  constructor(line: number, column: number, message: string) {
-    super(`line ${line}, column ${column}: ${message}`);
-    this.name = "AsmError";
-    this.line = line;
-    this.column = column;
-  }
-}
 
 /** Size keyword -> BPF size bits. */
 export const SIZE_BITS: Readonly<Record<number, number>> = {
@@ -34,10 +20,13 @@ export class TokenCursor {
   protected readonly lx: Lexer;
   /** The current token. */
   protected p = 0;
+  /** Where expressions are read (and what the last one came to). */
+  protected readonly expr: ExprReader;
 
-  /** A cursor over the statements of `lx`. */
-  constructor(lx: Lexer) {
+  /** A cursor over the statements of `lx`, reading expressions with `expr`. */
+  constructor(lx: Lexer, expr: ExprReader) {
     this.lx = lx;
+    this.expr = expr;
   }
 
   /** Throws an AsmError at token `i`. */
@@ -91,27 +80,51 @@ export class TokenCursor {
 
   /** The exact value of the last integer read when it is past 2^53 (then the double is not). */
   protected lastBig: bigint | undefined;
-  /** Reads an optionally signed integer literal. */
-  protected integer(what: string): number {
+
+  /**
+   * Reads an expression (`operand`: starting as an instruction operand must): its value when it is
+   * a constant, undefined when it is relative to a label (then expr says which and how far).
+   */
+  protected expression(what: string, operand: boolean): number | undefined {
     const lx = this.lx;
-    let neg = false;
-    const k = lx.kind[this.p];
-    if (k === Tok.minus || k === Tok.plus) {
-      neg = k === Tok.minus;
-      this.p++;
+    const i = this.p;
+    const k = lx.kind[i];
+    const j = k === Tok.minus || k === Tok.plus ? i + 1 : i;
+    if (lx.kind[j] === Tok.num && !this.expr.continues(j + 1)) {
+      // One number, as nearly every operand is: no BigInt unless it needs one.
+      this.p = j + 1;
+      if (lx.big[j] === undefined) {
+        this.lastBig = undefined;
+        return k === Tok.minus ? -lx.val[j] : lx.val[j];
+      }
+      return this.exact(this.expr.literal(j, i, k === Tok.minus));
     }
-    if (lx.kind[this.p] !== Tok.num) this.expected(what);
-    const v = lx.val[this.p];
-    const big = lx.big[this.p];
-    this.lastBig = big === undefined ? undefined : neg ? -big : big;
-    this.p++;
-    return neg ? -v : v;
+    this.p = this.expr.read(i, what, operand);
+    return this.expr.place === undefined ? this.exact(this.expr.cst) : undefined;
   }
 
-  /** Reads a 32-bit immediate: llvm-mc keeps the low 32 bits of anything; here it must fit. */
+  /** Reads a constant expression (`operand`: starting as an instruction operand must). */
+  protected integer(what: string, operand = true): number {
+    const i = this.p;
+    const v = this.expression(what, operand);
+    if (v === undefined) this.fail(i, `${JSON.stringify(this.spell(i))} refers to a label (or to a symbol not defined above), not to a constant`);
+    return v;
+  }
+
+  private exact(v: bigint): number {
+    const n = Number(v);
+    this.lastBig = Number.isSafeInteger(n) ? undefined : v;
+    return n;
+  }
+
+  /** Reads a 32-bit immediate. */
   protected imm32(what: string): number {
     const i = this.p;
-    const v = this.integer(what);
+    return this.fit32(i, this.integer(what), what);
+  }
+
+  /** `v`, read from token `i` on, as a 32-bit immediate: llvm-mc keeps the low 32 bits of anything; here it must fit. */
+  protected fit32(i: number, v: number, what: string): number {
     if (v < -2147483648 || v > 4294967295) this.fail(i, `${what} ${this.spell(i)} does not fit in 32 bits`);
     return v | 0;
   }
@@ -122,7 +135,7 @@ export class TokenCursor {
   }
 
   /**
-   * Reads "(" reg "+"|"-" number ")" (without the parens for xchg/cmpxchg): returns the offset
+   * Reads "(" reg "+"|"-" offset ")" (without the parens for xchg/cmpxchg): returns the offset
    * and leaves the base register in memBase (no tuple: this runs once per memory instruction).
    */
   protected memRef(parens: boolean): number {
@@ -131,11 +144,12 @@ export class TokenCursor {
     const k = this.kind();
     if (k !== Tok.plus && k !== Tok.minus) this.expected("\"+\" or \"-\" and an offset");
     const i = this.p;
-    this.p++;
-    if (this.kind() !== Tok.num) this.expected("an offset");
-    const mag = this.lx.val[this.p];
-    this.p++;
-    const off = k === Tok.minus ? -mag : mag;
+    // As in llvm-mc, the sign must come straight before a number; an expression may follow it.
+    if (this.lx.kind[i + 1] !== Tok.num) {
+      this.p++;
+      this.expected("an offset");
+    }
+    const off = this.integer("an offset");
     if (off < -32768 || off > 32767) this.fail(i, `offset ${this.spell(i)} does not fit in 16 signed bits`);
     if (parens) this.eat(Tok.rparen, "\")\"");
     this.memBase = base;

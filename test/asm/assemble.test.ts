@@ -63,7 +63,7 @@ describe("assemble errors name line and column", () => {
     ["exit exit", 1, 6, /unexpected "exit" after the instruction/],
     ["r1 += 5 /* never closed", 1, 9, /unterminated \/\* comment/],
     ["r1 = 09", 1, 7, /digit 9 is not valid in a base-8 number/],
-    ["r1 = 5ll", 1, 7, /unexpected "l" after the number 5/],
+    ["r1 = 5lll", 1, 9, /unexpected "l" after the number 5ll/], // "5ll" is 5 with C's suffix, as llvm-mc reads it
     [".data", 1, 1, /unsupported directive ".data"/],
     [".section .data\nexit", 1, 1, /only the .text section is supported/],
     ["r1 @ 5", 1, 4, /unexpected character "@"/],

@@ -2,7 +2,7 @@
 // test): each builder must give the bytes of the LLVM text beside it, in both byte orders.
 import { describe, expect, it } from "vitest";
 import { Alu, assemble, Atomic, decode, encode, Insn, Jmp, LD_IMM64, LdImm64, Mem } from "../../src/asm/mod.ts";
-import { Pseudo } from "../../src/constants/flags.gen.ts";
+import { Pseudo } from "../../src/uapi/flags.gen.ts";
 
 const CASES: [string, Insn][] = [
   // ALU / ALU64, both sources, every operation

@@ -10,7 +10,7 @@ import { decode, encode, Insn, LdImm64 } from "../../src/asm/mod.ts";
 const dir = join(dirname(fileURLToPath(import.meta.url)), "corpus");
 
 /** Files assembled from source by llvm-mc. */
-export const SOURCES = ["alu", "mem", "atomic", "ld", "jmp", "labels", "syntax"] as const;
+export const SOURCES = ["alu", "mem", "atomic", "ld", "jmp", "labels", "syntax", "expr"] as const;
 
 /** The text of corpus file `name`. */
 export function read(name: string): string {

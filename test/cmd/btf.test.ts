@@ -32,7 +32,7 @@ function u32Btf(): Uint8Array {
 }
 
 describePriv("btf", () => {
-  itPriv("loads a hand-built BTF blob and a map uses its types", { kernel: "5.2" }, () => {
+  itPriv("loads a hand-built BTF blob and a map uses its types", { feature: ["btf_load", "map_btf"] }, () => {
     const blob = u32Btf();
     const btf = own(btfLoad(blob));
     const info = btfInfoByFd(btf);
@@ -46,7 +46,7 @@ describePriv("btf", () => {
     expect([...v]).toEqual([1, 2, 3, 4]);
   });
 
-  itPriv("a broken blob fails with the BTF verifier's log", { kernel: "5.2" }, () => {
+  itPriv("a broken blob fails with the BTF verifier's log", { feature: "btf_load" }, () => {
     const blob = u32Btf();
     new DataView(blob.buffer).setUint32(BtfHeader.size + BtfType.size, 33, true); // 33 bits in a 4-byte int
     const e = bpfError(() => btfLoad(blob, { log: { level: 1, buf: new Uint8Array(4096) } }));

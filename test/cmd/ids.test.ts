@@ -33,7 +33,7 @@ describePriv("ids", () => {
     expect(progInfoByFd(fd)).toMatchObject({ id, name: "by_id", type: ProgType.socket_filter });
   });
 
-  itPriv("the kernel's own BTF is object 1 or so, named vmlinux", { kernel: "5.11" }, () => {
+  itPriv("the kernel's own BTF is object 1 or so, named vmlinux", { feature: "kernel_btf" }, () => {
     const ids = allIds(btfGetNextId);
     expect(ids.length).toBeGreaterThan(0);
     const fd = own(btfGetFdById(ids[0]));

@@ -8,7 +8,7 @@ import { vmlinuxTypeId } from "../helpers/btf.ts";
 import { describePriv, itPriv } from "../helpers/env.ts";
 import { own } from "../helpers/fds.ts";
 
-describePriv("iterators", { kernel: "5.9" }, () => {
+describePriv("iterators", { feature: [{ progType: "tracing" }, "iter_create"] }, () => {
   itPriv("iter_create gives an fd whose reads run the program once per map", () => {
     const fn = vmlinuxTypeId(BtfKind.func, "bpf_iter_bpf_map");
     expect(fn).not.toBeNull();

@@ -44,7 +44,7 @@ describePriv("cgroup attach", () => {
     expect(progQuery(cgFd, AttachType.cgroup_inet_ingress).count).toBe(0);
   });
 
-  itPriv("link_create, link_update, link_detach", { kernel: "5.7" }, () => {
+  itPriv("link_create, link_update, link_detach", { feature: ["link_create", "link_detach"] }, () => {
     const a = skbProg(1);
     const b = skbProg(0);
     const link = own(linkCreate(a, cgFd, AttachType.cgroup_inet_ingress));
@@ -64,7 +64,7 @@ describePriv("cgroup attach", () => {
 });
 
 describePriv("tracing attach", () => {
-  itPriv("raw tracepoint: open, task_fd_query", { kernel: "5.0" }, () => {
+  itPriv("raw tracepoint: open, task_fd_query", { feature: [{ progType: "raw_tracepoint" }, "task_fd_query"] }, () => {
     const p = own(progLoad(ProgType.raw_tracepoint, [Insn.mov("r0", 0), Insn.exit()]));
     const link = own(rawTracepointOpen("sys_enter", p));
     const q = taskFdQuery(process.pid, link);
@@ -74,7 +74,7 @@ describePriv("tracing attach", () => {
     expect(bpfError(() => rawTracepointOpen("no_such_tracepoint_xyz", p)).kind).toBe("NotFound");
   });
 
-  itPriv("enable_stats counts runs while its fd is open", { kernel: "5.8" }, () => {
+  itPriv("enable_stats counts runs while its fd is open", { feature: "enable_stats" }, () => {
     const p = own(progLoad(ProgType.socket_filter, [Insn.mov("r0", 0), Insn.exit()]));
     const stats = enableStats(StatsType.run_time);
     try {
@@ -88,7 +88,7 @@ describePriv("tracing attach", () => {
     expect(progInfoByFd(p).run_cnt).toBe(5n);
   });
 
-  itPriv("prog_bind_map adds a map to a program", { kernel: "5.10" }, () => {
+  itPriv("prog_bind_map adds a map to a program", { feature: "prog_bind_map" }, () => {
     const p = own(progLoad(ProgType.socket_filter, [Insn.mov("r0", 0), Insn.exit()]));
     const m = own(mapCreate(MapType.array, 4, 4, 1));
     expect(progInfoByFd(p).nr_map_ids).toBe(0);

@@ -65,7 +65,7 @@ describePriv("maps", () => {
     for (let c = 0; c < ncpu; c++) expect(readU32(out, c * 2)).toBe(c + 1);
   });
 
-  itPriv("queue and stack: push with a null key, peek, pop", { kernel: "4.20" }, () => {
+  itPriv("queue and stack: push with a null key, peek, pop", { feature: [{ mapType: "queue" }, { mapType: "stack" }] }, () => {
     const q = own(mapCreate(MapType.queue, 0, 4, 8));
     const s = own(mapCreate(MapType.stack, 0, 4, 8));
     for (const n of [1, 2, 3]) {
@@ -92,7 +92,7 @@ describePriv("maps", () => {
     expect(() => mapUpdateElem(q, u32(1), u32(1), 0)).toThrow(/key is 4 bytes; map fd \d+ \(queue\) needs 0/);
   });
 
-  itPriv("lookup_and_delete on a hash", { kernel: "5.14" }, () => {
+  itPriv("lookup_and_delete on a hash", { feature: "hash_lookup_and_delete" }, () => {
     const m = own(mapCreate(MapType.hash, 4, 4, 4));
     mapUpdateElem(m, u32(1), u32(11), 0);
     const v = new Uint8Array(4);
@@ -101,7 +101,7 @@ describePriv("maps", () => {
     expect(bpfError(() => mapLookupElem(m, u32(1), v)).kind).toBe("NotFound");
   });
 
-  itPriv("freeze makes a map read-only from user space", { kernel: "5.2" }, () => {
+  itPriv("freeze makes a map read-only from user space", { feature: "map_freeze" }, () => {
     const m = own(mapCreate(MapType.array, 4, 4, 1));
     mapUpdateElem(m, u32(0), u32(5), 0);
     mapFreeze(m);
@@ -122,7 +122,7 @@ describePriv("maps", () => {
   });
 });
 
-describePriv("batch commands", { kernel: "5.6" }, () => {
+describePriv("batch commands", { feature: "batch_ops" }, () => {
   itPriv("update, lookup in chunks, lookup-and-delete, delete", () => {
     const n = 1000;
     const m = own(mapCreate(MapType.hash, 4, 8, n));

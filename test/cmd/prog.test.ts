@@ -43,7 +43,7 @@ describePriv("programs", () => {
     expect(progTestRun(fd, { data, repeat: 10 }).retval).toBe(0x5a);
   });
 
-  itPriv("the program sees the context (__sk_buff.mark)", { kernel: "5.2" }, () => {
+  itPriv("the program sees the context (__sk_buff.mark)", { feature: "test_run_skb_mark" }, () => {
     const mark = SkBuff.fields.mark;
     const fd = own(progLoad(ProgType.socket_filter, [Insn.ldx("word", "r0", "r1", mark.off), Insn.exit()]));
     const ctx = new Uint8Array(SkBuff.size);

@@ -16,7 +16,7 @@ for (const [, name, code] of blocks) {
   it(`README block "${name}" is examples/${name}.ts`, () => {
     const file = readFileSync(join(root, "examples", `${name}.ts`), "utf8")
       .replace(/^\/\/ .*\n/, "") // the file's first line says where it is shown
-      .replaceAll('from "../../mod.ts"', 'from "tsbpf"');
+      .replaceAll('from "../mod.ts"', 'from "tsbpf"');
     expect(code).toBe(file);
   });
 }

@@ -3,9 +3,9 @@
 import { expect } from "vitest";
 import {
   close, Insn, mapCreate, mapDeleteElem, mapGetNextKey, mapLookupElem, MapType, mapUpdateElem, progLoad, ProgType,
-} from "../mod.ts";
-import { describePriv, itPriv } from "./helpers/env.ts";
-import { bpfError } from "./helpers/expect.ts";
+} from "../../mod.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
 
 describePriv("seed", () => {
   itPriv("map_create", () => {

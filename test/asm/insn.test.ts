@@ -1,7 +1,7 @@
 // The seed's instruction tests (Zig std.os.linux.bpf: "insn bitsize", "opcodes"), one for one,
 // plus the range and name checks this library adds.
 import { describe, expect, it } from "vitest";
-import { Insn, Pseudo } from "../mod.ts";
+import { Insn, Pseudo } from "../../mod.ts";
 
 const op = (i: Insn) => i.code;
 

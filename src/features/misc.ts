@@ -4,18 +4,17 @@
  * answer.
  * @module
  */
-import { Cmd, MapType } from "../uapi/enums.gen.ts";
+import { MapType, StatsType } from "../uapi/enums.gen.ts";
 import { Errno } from "../uapi/errno.gen.ts";
 import { BPF, Pseudo } from "../uapi/flags.gen.ts";
 import { ProgType } from "../uapi/enums.gen.ts";
 import { Insn } from "../asm/insn.ts";
 import { close } from "../cmd/fd.ts";
 import { mapLookupBatch } from "../cmd/batch.ts";
-import { mapCreate } from "../cmd/map.ts";
+import { mapCreate, mapLookupAndDeleteElem } from "../cmd/map.ts";
+import { enableStats } from "../cmd/misc.ts";
+import { ENOTSUPP } from "../errors.ts";
 import { memlockCharged } from "../sys/rlimit.ts";
-import { Attr } from "../sys/attr.ts";
-import { bpfRaw } from "../sys/bpf.ts";
-import { LinkCreateAttr } from "../uapi/layout.gen.ts";
 import { cached, errnoOf, tryLoad, verdict } from "./probe.ts";
 
 /** eBPF instruction-set levels, as LLVM's -mcpu names them. */
@@ -83,16 +82,35 @@ export function haveBatchOps(): boolean {
   });
 }
 
-const linkAttr = new Attr(LinkCreateAttr.size);
+/** Whether BPF_ENABLE_STATS exists (5.8), by turning run-time stats on and at once off again. Cached. */
+export function haveEnableStats(): boolean {
+  return cached("BPF_ENABLE_STATS", () => {
+    try {
+      close(enableStats(StatsType.run_time));
+      return true;
+    } catch (e) {
+      return verdict(errnoOf(e), "BPF_ENABLE_STATS", "enable_stats");
+    }
+  });
+}
 
-/** Whether BPF_LINK_CREATE exists (5.7): a kernel that has it refuses fd -1 with EBADF, one without says EINVAL. Cached. */
-export function haveLinkCreate(): boolean {
-  return cached("BPF_LINK_CREATE", () => {
-    const F = LinkCreateAttr.fields;
-    linkAttr.zero(LinkCreateAttr.size).s32(F.prog_fd.off, -1).s32(F.target_fd.off, -1);
-    const rc = bpfRaw(Cmd.link_create, linkAttr, LinkCreateAttr.size);
-    if (rc >= 0) close(rc); // cannot happen with fd -1; never leak it all the same
-    return rc === -Errno.EBADF || verdict(rc < 0 ? -rc : 0, "BPF_LINK_CREATE", "link_create");
+/**
+ * Whether BPF_MAP_LOOKUP_AND_DELETE_ELEM works on hash maps (5.14; queues and stacks had it since
+ * 4.20), by one on an empty hash: ENOENT where it works, ENOTSUPP where only queues and stacks pop.
+ */
+export function haveHashLookupAndDelete(): boolean {
+  return cached("lookup_and_delete on hash maps", () => {
+    const fd = mapCreate(MapType.hash, 4, 4, 1);
+    try {
+      const four = (): Uint8Array => new Uint8Array(new ArrayBuffer(4));
+      mapLookupAndDeleteElem(fd, four(), four());
+      return true; // an empty map says ENOENT; success would mean the same
+    } catch (e) {
+      const errno = errnoOf(e);
+      return errno === Errno.ENOENT || (errno !== ENOTSUPP && verdict(errno, "lookup_and_delete on hash maps", "map_lookup_and_delete_elem"));
+    } finally {
+      close(fd);
+    }
   });
 }
 

@@ -26,10 +26,12 @@ export type MapTypeName = Exclude<keyof typeof MapType, "unspec" | "cgroup_stora
 export type ProgTypeName = Exclude<keyof typeof ProgType, "unspec">;
 /** Helper names (Helper enum keys). */
 export type HelperName = Exclude<keyof typeof Helper, "unspec">;
-/** The misc features probed by src/features/misc.ts. */
+/** The misc features: instruction sets, verifier abilities, commands and attr fields, each with a probe in src/features/. */
 export type MiscFeature =
   | "isa_v2" | "isa_v3" | "isa_v4" | "bpf_to_bpf_calls" | "large_insns" | "bounded_loops" | "batch_ops" | "link_create"
-  | "memcg_accounting";
+  | "memcg_accounting" | "task_fd_query" | "btf_load" | "map_btf" | "map_freeze" | "test_run_skb_mark" | "enable_stats"
+  | "iter_create" | "link_detach" | "prog_bind_map" | "kernel_btf" | "hash_lookup_and_delete" | "kprobe_multi"
+  | "log_true_size" | "token_create" | "prog_stream_read_by_fd";
 
 const v = (version: string, config?: string): FeatureVersion => (config ? { version, config } : { version });
 
@@ -196,15 +198,30 @@ export const HELPER_VERSIONS: Readonly<Partial<Record<HelperName, HelperVersion>
   cgrp_storage_delete: h("6.2", "kprobe", "CONFIG_CGROUPS"),
 };
 
-/** The release that introduced each misc feature probed by src/features/misc.ts. */
+/** The release that introduced each misc feature (probes: haveFeature() in src/features/feature.ts). */
 export const MISC_VERSIONS: Readonly<Record<MiscFeature, FeatureVersion>> = {
   isa_v2: v("4.14"), // BPF_JLT, JLE, JSLT, JSLE
   bpf_to_bpf_calls: v("4.16"),
+  task_fd_query: v("4.18"), // BPF_TASK_FD_QUERY
+  btf_load: v("4.18"), // BPF_BTF_LOAD
+  map_btf: v("4.19"), // BTF key/value types on any map: 4.18 took them on arrays only
   isa_v3: v("5.1"), // BPF_JMP32 and the ALU32 forms LLVM's -mcpu=v3 emits
   large_insns: v("5.2"), // more than 4096 instructions (privileged)
+  map_freeze: v("5.2"), // BPF_MAP_FREEZE
   bounded_loops: v("5.3"),
   batch_ops: v("5.6"), // BPF_MAP_*_BATCH
-  link_create: v("5.7"), // BPF_LINK_CREATE
+  test_run_skb_mark: v("5.6"), // __sk_buff.mark in test_run's ctx_in (ctx_in itself is 5.2: priority and cb only)
+  link_create: v("5.7"), // BPF_LINK_CREATE, BPF_LINK_UPDATE
+  enable_stats: v("5.8"), // BPF_ENABLE_STATS
+  iter_create: v("5.8"), // BPF_ITER_CREATE: bpf iterators (task, bpf_map, ...; map elements 5.9)
+  link_detach: v("5.9"), // BPF_LINK_DETACH
+  prog_bind_map: v("5.10"), // BPF_PROG_BIND_MAP
   memcg_accounting: v("5.11"), // BPF memory charged to the memory cgroup, not RLIMIT_MEMLOCK
+  kernel_btf: v("5.11", "CONFIG_DEBUG_INFO_BTF"), // vmlinux BTF has an id; bpf_btf_info.kernel_btf
+  hash_lookup_and_delete: v("5.14"), // BPF_MAP_LOOKUP_AND_DELETE_ELEM on hash maps (queue/stack since 4.20)
+  kprobe_multi: v("5.18", "CONFIG_FPROBE"), // BPF_TRACE_KPROBE_MULTI links
+  log_true_size: v("6.4"), // with the rotating verifier log (the end of an overflowing log is kept)
   isa_v4: v("6.6"), // sign-extending loads and moves, bswap, sdiv/smod, gotol (bswap probed)
+  token_create: v("6.9"), // BPF_TOKEN_CREATE
+  prog_stream_read_by_fd: v("6.17"), // BPF_PROG_STREAM_READ_BY_FD: BPF streams
 };

@@ -3,13 +3,13 @@ import { openSync, closeSync } from "node:fs";
 import { describe, expect } from "vitest";
 import {
   Attr, AttachType, bpfCall, btfGetFdById, close, mapLookupAndDeleteBatch, progAssocStructOps, progStreamReadByFd, SyscallError,
-  tokenCreate, btfLoad, Cmd, enableStats, Errno, Insn, iterCreate, linkCreate, linkDetach, linkGetFdById,
+  tokenCreate, btfLoad, Cmd, enableStats, Errno, haveFeature, Insn, iterCreate, linkCreate, linkDetach, linkGetFdById,
   linkUpdate, mapCreate, mapDeleteBatch, mapDeleteElem, mapFreeze, mapGetFdById, mapGetNextKey, mapLookupAndDeleteElem,
   mapLookupBatch, mapLookupElem, MapType, mapUpdateBatch, mapUpdateElem, objGet, objGetInfoByFd, objPin, progAttach,
   progBindMap, progDetach, progGetFdById, progLoad, progQuery, ProgType, progTestRun, rawTracepointOpen, taskFdQuery,
   UpdateFlags,
 } from "../../mod.ts";
-import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
 import { bpfError } from "../helpers/expect.ts";
 import { own } from "../helpers/fds.ts";
 import { tempMount } from "../helpers/fs.ts";
@@ -54,7 +54,7 @@ describePriv("errno mapping", () => {
     expectError(() => mapLookupElem(ok(), u32(1), v), "map_lookup_elem", "EINVAL");
   });
 
-  itPriv("a frozen map refuses writes with EPERM and says why", { kernel: "5.2" }, () => {
+  itPriv("a frozen map refuses writes with EPERM and says why", { feature: "map_freeze" }, () => {
     const m = own(mapCreate(MapType.array, 4, 4, 1));
     mapFreeze(m);
     const e = expectError(() => mapUpdateElem(m, u32(0), u32(1), 0), "map_update_elem", "EPERM", "AccessDenied");
@@ -132,12 +132,12 @@ describePriv("errno mapping", () => {
     expect(e.log).toMatch(/magic/i);
   });
 
-  itPriv("task_fd_query and enable_stats", { kernel: "5.8" }, () => {
+  itPriv("task_fd_query and enable_stats", { feature: ["task_fd_query", "enable_stats"] }, () => {
     expectError(() => taskFdQuery(process.pid, CLOSED_FD), "task_fd_query", "EBADF", "BadFd");
     expectError(() => enableStats(1000), "enable_stats", "EINVAL", "InvalidArgument");
   });
 
-  itPriv("batch commands on a map without them", { kernel: "5.6" }, () => {
+  itPriv("batch commands on a map without them", { feature: ["batch_ops", { mapType: "queue" }] }, () => {
     const q = own(mapCreate(MapType.queue, 0, 4, 4));
     const out = new Uint8Array(4);
     expectError(() => mapLookupBatch(q, null, out, new Uint8Array(16), new Uint8Array(16), 4), "map_lookup_batch", ["EINVAL", "ENOTSUPP", "EOPNOTSUPP"]);
@@ -146,14 +146,14 @@ describePriv("errno mapping", () => {
     expectError(() => mapDeleteBatch(h, u32(9), 1), "map_delete_batch", "ENOENT", "NotFound");
   });
 
-  itPriv("lookup_and_delete_batch, token_create, prog_stream_read_by_fd, prog_assoc_struct_ops", { kernel: "5.6" }, () => {
+  itPriv("lookup_and_delete_batch, token_create, prog_stream_read_by_fd, prog_assoc_struct_ops", { feature: "batch_ops" }, () => {
     const a = own(mapCreate(MapType.array, 4, 4, 4));
     // Arrays cannot delete: no lookup-and-delete batch for them.
     expectError(() => mapLookupAndDeleteBatch(a, null, new Uint8Array(4), new Uint8Array(16), new Uint8Array(16), 4),
       "map_lookup_and_delete_batch", ["EINVAL", "ENOTSUPP", "EOPNOTSUPP"]);
     // Newer commands: a bad fd where the kernel knows them, EINVAL (unknown command) where it does not.
-    expectError(() => tokenCreate(CLOSED_FD), "token_create", kernelAtLeast("6.9") ? "EBADF" : "EINVAL");
-    expectError(() => progStreamReadByFd(CLOSED_FD, 1, new Uint8Array(64)), "prog_stream_read_by_fd", kernelAtLeast("6.17") ? "EBADF" : "EINVAL");
+    expectError(() => tokenCreate(CLOSED_FD), "token_create", haveFeature("token_create") ? "EBADF" : "EINVAL");
+    expectError(() => progStreamReadByFd(CLOSED_FD, 1, new Uint8Array(64)), "prog_stream_read_by_fd", haveFeature("prog_stream_read_by_fd") ? "EBADF" : "EINVAL");
     expectError(() => progAssocStructOps(CLOSED_FD, CLOSED_FD), "prog_assoc_struct_ops", ["EBADF", "EINVAL"]);
   });
 
@@ -172,7 +172,7 @@ describePriv("errno mapping", () => {
     const e = expectError(() => bpfCall(999, new Attr(16), 16), "cmd_999", "EINVAL", "InvalidArgument");
     expect(e.message).toBe("bpf(cmd_999): EINVAL (InvalidArgument): invalid argument");
     // The newest commands exist only on the newest kernels; older ones say EINVAL for them too.
-    if (!kernelAtLeast("6.17")) expectError(() => bpfCall(Cmd.prog_stream_read_by_fd, new Attr(32), 32), "prog_stream_read_by_fd", "EINVAL");
+    if (!haveFeature("prog_stream_read_by_fd")) expectError(() => bpfCall(Cmd.prog_stream_read_by_fd, new Attr(32), 32), "prog_stream_read_by_fd", "EINVAL");
   });
 });
 

@@ -2,9 +2,9 @@
 // alike, unknown ids answered no, bad input refused, errors that are not an answer reported.
 import { beforeEach, expect } from "vitest";
 import {
-  BpfError, clearFeatureCache, Cmd, ensureMemlock, Errno, FeatureError, haveHelper, haveIsa, haveMapType, haveProgType, Helper,
-  kernelAtLeast as libKernelAtLeast, kernelRelease as libKernelRelease, kernelVersion, linuxVersionCode, MapType, parseVersion,
-  ProgType,
+  BpfError, clearFeatureCache, Cmd, cmdName, ENOTSUPP, ensureMemlock, Errno, FeatureError, haveFeature, haveHelper, haveIsa, haveMapType,
+  haveProgType, Helper, kernelAtLeast as libKernelAtLeast, kernelRelease as libKernelRelease, kernelVersion, linuxVersionCode,
+  errnoName, MAP_TYPE_VERSIONS, MapCreateAttr, MapType, type MiscFeature, parseVersion, ProgLoadAttr, ProgType,
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelRelease } from "../helpers/env.ts";
 import { countCalls, withHook } from "../program/spy.ts";
@@ -83,11 +83,66 @@ describePriv("feature probes", () => {
     expect(haveMapType("percpu_hash")).toBe(true); // the real kernel, asked again
   });
 
+  // What a kernel without the feature answers, faked: the misc probes must read it as no.
+  const without: [MiscFeature, number, number][] = [
+    ["map_freeze", Cmd.map_freeze, Errno.EINVAL],
+    ["task_fd_query", Cmd.task_fd_query, Errno.EINVAL],
+    ["link_create", Cmd.link_create, Errno.EINVAL],
+    ["iter_create", Cmd.iter_create, Errno.EINVAL],
+    ["link_detach", Cmd.link_detach, Errno.EINVAL],
+    ["prog_bind_map", Cmd.prog_bind_map, Errno.EINVAL],
+    ["token_create", Cmd.token_create, Errno.EINVAL],
+    ["prog_stream_read_by_fd", Cmd.prog_stream_read_by_fd, Errno.EINVAL],
+    ["enable_stats", Cmd.enable_stats, Errno.EINVAL],
+    ["hash_lookup_and_delete", Cmd.map_lookup_and_delete_elem, ENOTSUPP], // 4.20 to 5.13: queues and stacks only
+    ["hash_lookup_and_delete", Cmd.map_lookup_and_delete_elem, Errno.EINVAL],
+    ["btf_load", Cmd.btf_load, Errno.EINVAL],
+    ["map_btf", Cmd.btf_load, Errno.EINVAL],
+    ["map_btf", Cmd.map_create, ENOTSUPP],
+    ["kernel_btf", Cmd.btf_get_next_id, Errno.EINVAL],
+    ["test_run_skb_mark", Cmd.prog_test_run, Errno.EINVAL],
+    ["kprobe_multi", Cmd.link_create, Errno.EINVAL],
+    ["kprobe_multi", Cmd.link_create, Errno.EOPNOTSUPP], // built without CONFIG_FPROBE
+  ];
+  for (const [feature, cmd, errno] of without) {
+    itPriv(`${feature}: no, where the kernel says ${errnoName(errno)} to ${cmdName(cmd)}`, () => {
+      // map_btf's fake refuses only the map with BTF types, not the maps other code makes.
+      const key = MapCreateAttr.fields.btf_key_type_id.off;
+      const hook = (c: number, attr: Uint8Array): number | undefined =>
+        c === cmd && (cmd !== Cmd.map_create || new DataView(attr.buffer, attr.byteOffset).getUint32(key, true) !== 0) ? -errno : undefined;
+      expect(withHook(hook, () => haveFeature(feature))).toBe(false);
+      clearFeatureCache();
+    });
+  }
+
+  itPriv("log_true_size: a kernel that leaves the field as it was has none", () => {
+    const F = ProgLoadAttr.fields;
+    const old = withHook((cmd, attr, _size, real) => {
+      if (cmd !== Cmd.prog_load) return undefined;
+      const rc = real();
+      attr.fill(0, F.log_true_size.off, F.log_true_size.off + 4);
+      return rc;
+    }, () => haveFeature("log_true_size"));
+    expect(old).toBe(false);
+  });
+
+  itPriv("a probe's answer that is no answer (EPERM) is a FeatureError", () => {
+    const e = withHook((cmd) => (cmd === Cmd.map_freeze ? -Errno.EPERM : undefined), () => {
+      try {
+        haveFeature("map_freeze");
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(e).toBeInstanceOf(FeatureError);
+    expect((e as FeatureError).feature).toBe("BPF_MAP_FREEZE");
+  });
+
   itPriv("the running kernel's version", () => {
     expect(libKernelRelease()).toBe(kernelRelease);
     const [maj, min] = kernelVersion();
     expect(`${maj}.${min}`).toBe(kernelRelease.split(".").slice(0, 2).join("."));
-    expect(libKernelAtLeast("3.19")).toBe(true);
+    expect(libKernelAtLeast(MAP_TYPE_VERSIONS.hash.version)).toBe(true); // bpf() itself
     expect(libKernelAtLeast(`${maj}.${min + 1}`)).toBe(false);
     expect(libKernelAtLeast(`${maj}.${min}`)).toBe(true);
     expect(linuxVersionCode() >> 16).toBe(maj);

@@ -1,27 +1,16 @@
 // Every entry of the version table against the running kernel: a probe that says "no" on a kernel
 // at least as new as the entry's version FAILS (unless the entry's config option is off in this
 // kernel's build), and one that says "yes" on an older kernel fails too. Runs on the host and on
-// every kernel of the VM matrix.
+// every kernel of the VM matrix. Then the same rule as test/helpers/env.ts applies it to tests
+// that need a feature, on fake kernels.
 import { describe, expect, it } from "vitest";
 import {
-  BpfError, Errno, FeatureError, type FeatureVersion, haveBatchOps, haveBoundedLoops, haveBpfToBpfCalls, haveHelper, haveIsa,
-  haveLargeInstructions, haveLinkCreate, haveMapType, haveMemcgAccounting, haveProgType, HELPER_VERSIONS, type HelperName,
-  Helper, MAP_TYPE_VERSIONS, MapType, type MapTypeName, MISC_VERSIONS, type MiscFeature, PROG_TYPE_VERSIONS, ProgType, type ProgTypeName,
+  BpfError, Errno, FeatureError, type FeatureVersion, featureVersions, haveFeature, haveHelper, haveMapType, haveProgType,
+  HELPER_VERSIONS, type HelperName, Helper, MAP_TYPE_VERSIONS, MapType, type MapTypeName, MISC_VERSIONS, type MiscFeature,
+  PROG_TYPE_VERSIONS, ProgType, type ProgTypeName,
 } from "../../mod.ts";
-import { describePriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
+import { describePriv, featureVerdict, type Host, itPriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
 import { configState } from "../helpers/kconfig.ts";
-
-const MISC: Readonly<Record<MiscFeature, () => boolean>> = {
-  isa_v2: () => haveIsa("v2"),
-  isa_v3: () => haveIsa("v3"),
-  isa_v4: () => haveIsa("v4"),
-  bpf_to_bpf_calls: haveBpfToBpfCalls,
-  large_insns: haveLargeInstructions,
-  bounded_loops: haveBoundedLoops,
-  batch_ops: haveBatchOps,
-  link_create: haveLinkCreate,
-  memcg_accounting: haveMemcgAccounting,
-};
 
 /** One test: the probe's answer must be "the kernel is at least every version in `since`". */
 function check(what: string, since: FeatureVersion[], probe: () => boolean): void {
@@ -68,7 +57,7 @@ describePriv(`feature probes against their versions on ${kernelRelease}`, () => 
     }
   });
   describe("misc", () => {
-    for (const [name, v] of Object.entries(MISC_VERSIONS) as [MiscFeature, FeatureVersion][]) check(name, [v], MISC[name]);
+    for (const [name, v] of Object.entries(MISC_VERSIONS) as [MiscFeature, FeatureVersion][]) check(name, [v], () => haveFeature(name));
   });
 });
 
@@ -77,8 +66,93 @@ describe("the version table", () => {
     const aliases = ["unspec", "cgroup_storage_deprecated", "percpu_cgroup_storage_deprecated"];
     expect(Object.keys(MAP_TYPE_VERSIONS).sort()).toEqual(Object.keys(MapType).filter((k) => !aliases.includes(k)).sort());
     expect(Object.keys(PROG_TYPE_VERSIONS).sort()).toEqual(Object.keys(ProgType).filter((k) => k !== "unspec").sort());
-    expect(Object.keys(MISC).sort()).toEqual(Object.keys(MISC_VERSIONS).sort());
     expect(Object.keys(HELPER_VERSIONS).length).toBeGreaterThanOrEqual(60);
     for (const k of Object.keys(HELPER_VERSIONS)) expect(Helper).toHaveProperty(k);
+  });
+});
+
+describe("features by table name", () => {
+  it("featureVersions gives the entry of each table, and a helper's program type too", () => {
+    expect(featureVersions("batch_ops")).toEqual([MISC_VERSIONS.batch_ops]);
+    expect(featureVersions({ mapType: "ringbuf" })).toEqual([MAP_TYPE_VERSIONS.ringbuf]);
+    expect(featureVersions({ progType: "struct_ops" })).toEqual([PROG_TYPE_VERSIONS.struct_ops]);
+    expect(featureVersions({ helper: "loop" })).toEqual([HELPER_VERSIONS.loop, PROG_TYPE_VERSIONS.socket_filter]);
+  });
+
+  it("a name no table has is a TypeError, before any probe", () => {
+    expect(() => featureVersions("nope" as MiscFeature)).toThrow(/unknown misc feature "nope"/);
+    expect(() => haveFeature({ mapType: "toString" as MapTypeName })).toThrow(TypeError);
+    expect(() => haveFeature({ helper: "override_return" })).toThrow(/no entry in HELPER_VERSIONS/);
+  });
+});
+
+/** A kernel of release `v` ("maj.min"), its config options `on` (others off, or all unknown with null). */
+function host(v: string, vm: boolean, on: string[] | null = []): Host {
+  const [a, b] = v.split(".").map(Number);
+  return {
+    release: `${v}.0-test`,
+    atLeast: (w) => {
+      const [x, y] = w.split(".").map(Number);
+      return a !== x ? a > x : b >= y;
+    },
+    config: (o) => (on === null ? "unknown" : on.includes(o) ? "on" : "off"),
+    vm,
+  };
+}
+
+const batch: FeatureVersion[] = [{ version: "5.6" }];
+const fprobe: FeatureVersion[] = [{ version: "5.18", config: "CONFIG_FPROBE" }];
+const helper: FeatureVersion[] = [{ version: "5.17" }, { version: "3.19" }]; // a helper and its program type
+
+describe("the same rule for tests that need a feature (featureVerdict, test/helpers/env.ts)", () => {
+  it("a yes runs the test, wherever", () => {
+    expect(featureVerdict("batch_ops", batch, true, host("5.4", true))).toBeNull();
+    expect(featureVerdict("batch_ops", batch, true, host("6.1", false))).toBeNull();
+  });
+
+  it("a no skips, naming the feature, its release and the kernel", () => {
+    expect(featureVerdict("batch_ops", batch, false, host("5.4", false))).toEqual({
+      why: "needs batch_ops (Linux 5.6+): the library's probe says no on 5.4.0-test",
+      fail: false,
+    });
+    // On the host a newer kernel may lack it too (a distribution's choice): still a skip.
+    expect(featureVerdict("batch_ops", batch, false, host("6.1", false))?.fail).toBe(false);
+  });
+
+  it("in the VM matrix, a no from a kernel older than the release skips", () => {
+    expect(featureVerdict("batch_ops", batch, false, host("5.4", true))?.fail).toBe(false);
+  });
+
+  it("in the VM matrix, a no from a kernel at least the release fails", () => {
+    const v = featureVerdict("batch_ops", batch, false, host("5.6", true));
+    expect(v?.fail).toBe(true);
+    expect(v?.why).toMatch(/^needs batch_ops \(Linux 5\.6\+\): the library's probe says no on 5\.6\.0-test, yet it is at least 5\.6/);
+  });
+
+  it("a config option off in the build makes the no right: a skip, in the VM matrix too", () => {
+    const v = featureVerdict("kprobe_multi", fprobe, false, host("6.1", true));
+    expect(v).toEqual({ why: "needs kprobe_multi (Linux 5.18+, CONFIG_FPROBE): the library's probe says no on 6.1.0-test; CONFIG_FPROBE off in its build", fail: false });
+    expect(featureVerdict("kprobe_multi", fprobe, false, host("6.12", true, ["CONFIG_FPROBE"]))?.fail).toBe(true);
+    // No config found: it cannot tell, so it does not fail.
+    expect(featureVerdict("kprobe_multi", fprobe, false, host("6.12", true, null))?.why).toMatch(/whether CONFIG_FPROBE is set is unknown/);
+    expect(featureVerdict("kprobe_multi", fprobe, false, host("6.12", true, null))?.fail).toBe(false);
+  });
+
+  it("several entries: the newest release counts", () => {
+    expect(featureVerdict("helper loop", helper, false, host("5.16", true))).toEqual({
+      why: "needs helper loop (Linux 5.17+): the library's probe says no on 5.16.0-test",
+      fail: false,
+    });
+    expect(featureVerdict("helper loop", helper, false, host("5.17", true))?.fail).toBe(true);
+  });
+
+  it("versions are compared as numbers: 5.10 is newer than 5.9", () => {
+    expect(featureVerdict("x", [{ version: "5.9" }, { version: "5.10" }], false, host("5.9", false))?.why).toMatch(/Linux 5\.10\+/);
+  });
+});
+
+describe("Needs", () => {
+  it("a version written in a test is refused: it comes from the library's tables", () => {
+    expect(() => itPriv("x", { kernel: "5.6" } as never, () => {})).toThrow(/Needs\.kernel is gone/);
   });
 });

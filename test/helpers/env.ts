@@ -1,9 +1,11 @@
 /**
- * What the test process runs on, and `it`/`describe` variants that skip - saying why - when the
- * kernel, privileges or a feature are missing. The same files run on the host and in the VMs.
+ * What the test process runs on, and `it`/`describe` variants that skip - saying why - when
+ * privileges or a feature are missing, by the library's own probes and version tables. The same
+ * files run on the host and in the VMs, where a feature missing from a kernel that should have it fails.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { BpfError, Errno, FeatureError, featureName, type FeatureRef, type FeatureVersion, featureVersions, haveFeature } from "../../mod.ts";
 import { configState } from "./kconfig.ts";
 
 /** The JS runtime running the tests. */
@@ -35,23 +37,101 @@ export function haveKprobes(): boolean {
   return existsSync("/sys/kernel/tracing/kprobe_events") || existsSync("/sys/kernel/debug/tracing/kprobe_events");
 }
 
+/** True in the VM matrix (vm/run.mjs sets TSBPF_VM=1): there a feature's absence can be a failure. */
+export const inVm: boolean = !!process.env.TSBPF_VM;
+
 /** Requirements a privileged test may declare. */
 export interface Needs {
-  /** Minimum kernel version, "maj.min". */
-  kernel?: string;
+  /**
+   * Entries of the library's version tables the test uses ("batch_ops", { mapType: "queue" }, ...):
+   * each must pass the library's own probe. Versions come from the tables, never from tests.
+   */
+  feature?: FeatureRef | readonly FeatureRef[];
   /** Needs kprobes. */
   kprobes?: boolean;
   /** A kernel build option (CONFIG_...) that must not be off; runs when the config cannot be found. */
   config?: string;
 }
 
+/** Why a test cannot run here; `fail` when that is a failure rather than a skip. */
+export interface Verdict {
+  /** The reason, as printed. */
+  why: string;
+  /** Register a failing test instead of skipping. */
+  fail: boolean;
+}
+
+/** The facts a feature verdict depends on: the running kernel, its build config, and whether this is the VM matrix. */
+export interface Host {
+  /** Release string, for messages. */
+  release: string;
+  /** Whether the kernel is at least "maj.min". */
+  atLeast: (v: string) => boolean;
+  /** State of a CONFIG_ option in the kernel's build. */
+  config: (option: string) => "on" | "off" | "unknown";
+  /** In the VM matrix. */
+  vm: boolean;
+}
+
+const here: Host = { release: kernelRelease, atLeast: kernelAtLeast, config: configState, vm: inVm };
+
+/**
+ * What the probe's answer `yes` for feature `name` (table entries `since`) means: run (null), or
+ * skip - unless, in the VM matrix, the kernel is at least every release in `since` with their
+ * config options on: then the probe or the table is wrong, and the test fails, as
+ * test/features/versions.test.ts fails the probe itself.
+ */
+export function featureVerdict(name: string, since: readonly FeatureVersion[], yes: boolean, host: Host = here): Verdict | null {
+  if (yes) return null;
+  const newest = since.map((s) => s.version).reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+  const configs = since.flatMap((s) => (s.config ? [s.config] : []));
+  const why = `needs ${name} (Linux ${newest}+${configs.map((c) => `, ${c}`).join("")}): the library's probe says no on ${host.release}`;
+  const off = configs.filter((c) => host.config(c) === "off");
+  if (off.length) return { why: `${why}; ${off.join(", ")} off in its build`, fail: false };
+  if (!host.vm || !since.every((s) => host.atLeast(s.version))) return { why, fail: false };
+  const unknown = configs.filter((c) => host.config(c) === "unknown");
+  if (unknown.length) return { why: `${why}; whether ${unknown.join(", ")} is set is unknown (no kernel config found)`, fail: false };
+  return { why: `${why}, yet it is at least ${newest}: the probe or the version table is wrong (TSBPF_VM)`, fail: true };
+}
+
+function compareVersions(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split(".").map(Number));
+  return x[0] - y[0] || x[1] - y[1];
+}
+
+function featureCheck(ref: FeatureRef): Verdict | null {
+  const name = featureName(ref);
+  let yes: boolean;
+  try {
+    yes = haveFeature(ref);
+  } catch (e) {
+    // The kernel may know the feature while this system's policy refuses it to root: no answer.
+    if (e instanceof FeatureError && e.cause instanceof BpfError && e.cause.errno === Errno.EPERM) return { why: e.message, fail: false };
+    return { why: `needs ${name}, and the library's probe failed: ${e instanceof Error ? e.message : String(e)}`, fail: true };
+  }
+  return featureVerdict(name, featureVersions(ref), yes);
+}
+
+const isList = (f: FeatureRef | readonly FeatureRef[]): f is readonly FeatureRef[] => Array.isArray(f);
+
+function judge(needs: Needs): Verdict | null {
+  // Untyped callers too: a version written in a test would silently run the test everywhere.
+  if ("kernel" in needs) throw new TypeError("Needs.kernel is gone: name the feature (Needs.feature); its version comes from the library's tables");
+  const skip = (why: string): Verdict => ({ why, fail: false });
+  if (!isRoot) return skip("needs root (bpf() requires CAP_BPF or CAP_SYS_ADMIN)");
+  if (needs.kprobes && !haveKprobes()) return skip(`needs kprobes (CONFIG_KPROBES), absent on ${kernelRelease}`);
+  if (needs.config && configState(needs.config) === "off") return skip(`needs ${needs.config}, off in the build of ${kernelRelease}`);
+  const f = needs.feature;
+  for (const ref of f === undefined ? [] : isList(f) ? f : [f]) {
+    const v = featureCheck(ref);
+    if (v) return v;
+  }
+  return null;
+}
+
 /** Why a privileged test cannot run here, or null when it can. */
 export function missing(needs: Needs = {}): string | null {
-  if (!isRoot) return "needs root (bpf() requires CAP_BPF or CAP_SYS_ADMIN)";
-  if (needs.kernel && !kernelAtLeast(needs.kernel)) return `needs kernel >= ${needs.kernel}, running ${kernelRelease}`;
-  if (needs.kprobes && !haveKprobes()) return `needs kprobes (CONFIG_KPROBES), absent on ${kernelRelease}`;
-  if (needs.config && configState(needs.config) === "off") return `needs ${needs.config}, off in the build of ${kernelRelease}`;
-  return null;
+  return judge(needs)?.why ?? null;
 }
 
 const said = new Set<string>();
@@ -61,25 +141,32 @@ function say(name: string, why: string): void {
   console.warn(`skip: ${name}: ${why}`);
 }
 
-/** A test that calls the real bpf(); skipped, with the reason printed, where `needs` are not met. */
+/**
+ * A test that calls the real bpf(); skipped, with the reason printed, where `needs` are not met -
+ * failed instead where the VM matrix's kernel should have a needed feature (featureVerdict).
+ */
 export function itPriv(name: string, needs: Needs | (() => unknown), fn?: () => unknown, timeout?: number): void {
   const [n, f] = typeof needs === "function" ? [{}, needs] : [needs, fn!];
-  const why = missing(n);
-  if (why) {
-    say(name, why);
-    it.skip(`${name} [skipped: ${why}]`, f);
+  const v = judge(n);
+  if (v?.fail) {
+    it(name, () => expect.fail(v.why));
+  } else if (v) {
+    say(name, v.why);
+    it.skip(`${name} [skipped: ${v.why}]`, f);
   } else {
     it(name, f, timeout);
   }
 }
 
-/** A describe block of privileged tests; skipped as a whole, with the reason, where `needs` are not met. */
+/** A describe block of privileged tests; skipped as a whole, with the reason, where `needs` are not met (failed as itPriv fails). */
 export function describePriv(name: string, needs: Needs | (() => void), fn?: () => void): void {
   const [n, f] = typeof needs === "function" ? [{}, needs] : [needs, fn!];
-  const why = missing(n);
-  if (why) {
-    say(name, why);
-    describe.skip(`${name} [skipped: ${why}]`, f);
+  const v = judge(n);
+  if (v?.fail) {
+    describe(name, () => it("what it needs", () => expect.fail(v.why)));
+  } else if (v) {
+    say(name, v.why);
+    describe.skip(`${name} [skipped: ${v.why}]`, f);
   } else {
     describe(name, f);
   }

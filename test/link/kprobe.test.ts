@@ -50,7 +50,7 @@ describePriv("kprobes", { kprobes: true }, () => {
     expect(counts.get(0)! - after).toBeLessThan(50n);
   });
 
-  itPriv("a kprobe_multi link counts getpid() calls and reports its type", { kernel: "5.18", config: "CONFIG_FPROBE" }, () => {
+  itPriv("a kprobe_multi link counts getpid() calls and reports its type", { feature: "kprobe_multi" }, () => {
     using counts = BpfMap.create({ type: MapType.array, key: u32, value: u64, maxEntries: 1 });
     const prog = counter(counts, AttachType.trace_kprobe_multi);
     const link = own(linkCreate(prog, 0, AttachType.trace_kprobe_multi, { kprobeMulti: { syms: [SYMBOL] } }));

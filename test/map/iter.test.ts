@@ -42,7 +42,7 @@ describePriv("iteration", () => {
     expect(cmds(s, Cmd.map_get_next_key)).toBe(501);
   });
 
-  itPriv("bulk reads use BPF_MAP_LOOKUP_BATCH, a few calls for many entries", { kernel: "5.6" }, () => {
+  itPriv("bulk reads use BPF_MAP_LOOKUP_BATCH, a few calls for many entries", { feature: "batch_ops" }, () => {
     using m = filled(10000, 20000);
     const s = spy(() => [...m]);
     expect((s.result as unknown[]).length).toBe(10000);
@@ -58,7 +58,7 @@ describePriv("iteration", () => {
     expect(() => [...m.entries({ batch: 0 })]).toThrow(RangeError);
   });
 
-  itPriv("a hash bucket larger than the batch grows the batch (ENOSPC) instead of failing", { kernel: "5.6" }, () => {
+  itPriv("a hash bucket larger than the batch grows the batch (ENOSPC) instead of failing", { feature: "batch_ops" }, () => {
     let grew = 0;
     for (let t = 0; t < 24; t++) {
       using m = BpfMap.create({ type: MapType.hash, key: u32, value: u8, maxEntries: 4 });
@@ -142,7 +142,7 @@ describePriv("iteration", () => {
     expect([...m.keys({ batch: false })]).toEqual([]);
   });
 
-  itPriv("walking a queue or a closed map is a TypeError", { kernel: "4.20" }, () => {
+  itPriv("walking a queue or a closed map is a TypeError", { feature: { mapType: "queue" } }, () => {
     using q = BpfMap.create({ type: MapType.queue, value: u32, maxEntries: 4 });
     expect(() => [...q]).toThrow("map (queue, unnamed): entries() needs a map with keys; a queue map has none (use push(), pop() and peek())");
     const m = filled(3);
@@ -154,7 +154,7 @@ describePriv("iteration", () => {
 
 describePriv("bulk writes", () => {
   for (const mode of ["batch", "one by one"] as const) {
-    itPriv(`setMany, deleteMany and clear (${mode})`, mode === "batch" ? { kernel: "5.6" } : {}, () => {
+    itPriv(`setMany, deleteMany and clear (${mode})`, mode === "batch" ? { feature: "batch_ops" } : {}, () => {
       if (mode === "one by one") for (const c of ["map_update_batch", "map_delete_batch", "map_lookup_batch"]) setBatchSupport(c, MapType.hash, false);
       using m = BpfMap.create({ type: MapType.hash, key: u32, value: u32, maxEntries: 20000 });
       const s = spy(() => m.setMany(range(10000).map((i) => [i, i + 1] as [number, number])));
@@ -173,7 +173,7 @@ describePriv("bulk writes", () => {
     });
   }
 
-  itPriv("setMany with flags, and bad entries named before anything is written", { kernel: "5.6" }, () => {
+  itPriv("setMany with flags, and bad entries named before anything is written", { feature: "batch_ops" }, () => {
     using m = BpfMap.create({ type: MapType.hash, key: u32, value: u32, maxEntries: 8, name: "bulk" });
     m.set(1, 1);
     // noexist/exist go one by one (the batch command refuses them): stops at the first clash.

@@ -178,7 +178,7 @@ describePriv("BpfMap", () => {
     expect(per.reduce((a, b) => a + b, 0n)).toBe(100n);
   });
 
-  itPriv("lookupAndDelete on a hash", { kernel: "5.14" }, () => {
+  itPriv("lookupAndDelete on a hash", { feature: "hash_lookup_and_delete" }, () => {
     using m = BpfMap.create({ type: MapType.hash, key: u32, value: u32, maxEntries: 4 });
     m.set(1, 11);
     expect(m.lookupAndDelete(1)).toBe(11);
@@ -186,7 +186,7 @@ describePriv("BpfMap", () => {
     expect(m.has(1)).toBe(false);
   });
 
-  itPriv("freeze makes the map read-only from user space", { kernel: "5.2" }, () => {
+  itPriv("freeze makes the map read-only from user space", { feature: "map_freeze" }, () => {
     using m = BpfMap.create({ type: MapType.array, key: u32, value: u32, maxEntries: 1 });
     m.set(0, 5);
     m.freeze();

@@ -5,7 +5,7 @@ import { describePriv, itPriv } from "../helpers/env.ts";
 import { bpfError } from "../helpers/expect.ts";
 import { spy } from "./spy.ts";
 
-describePriv("queue and stack", { kernel: "4.20" }, () => {
+describePriv("queue and stack", { feature: [{ mapType: "queue" }, { mapType: "stack" }] }, () => {
   itPriv("a queue is FIFO, a stack LIFO; empty reads are undefined", () => {
     using q = BpfMap.create({ type: MapType.queue, value: u32, maxEntries: 8, name: "fifo" });
     using s = BpfMap.create({ type: MapType.stack, value: u32, maxEntries: 8, name: "lifo" });
@@ -54,7 +54,7 @@ describePriv("queue and stack", { kernel: "4.20" }, () => {
   });
 });
 
-describePriv("bloom filter", { kernel: "5.16" }, () => {
+describePriv("bloom filter", { feature: { mapType: "bloom_filter" } }, () => {
   itPriv("push adds, mayContain never misses what was added", () => {
     using b = BpfMap.create({ type: MapType.bloom_filter, value: u32, maxEntries: 1000, mapExtra: 3 });
     for (let i = 0; i < 100; i++) b.push(i * 13);

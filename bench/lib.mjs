@@ -15,9 +15,9 @@ export function arg(name, dflt) {
 /** A binary npm installed (bun, deno, rolldown, ...). */
 export const bin = (x) => join(root, "node_modules", ".bin", x);
 
-/** Compiles the package to dist/: Node benchmarks run what npm users import. */
+/** Builds dist/ as `npm run build` does: Node benchmarks run what npm users import. */
 export function buildDist() {
-  execFileSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json")], { cwd: root });
+  execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], { cwd: root });
 }
 
 /** [command, args, env] running `script` on each runtime: Node on dist/, Bun and Deno on the sources. */

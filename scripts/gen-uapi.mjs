@@ -577,6 +577,17 @@ const outputs = [
   ["src/uapi/flags.gen.ts", flagsTs],
   ["src/uapi/errno.gen.ts", errnoTs],
   ["src/uapi/layout.gen.ts", layoutOut],
+  ["src/uapi/mod.ts", HEADER + `/**
+ * The kernel's UAPI as data, generated from linux/bpf.h: enums, flag groups, errno, a name for every
+ * enum value, and the layout of every bpf_attr member. Pure: importing it touches no kernel.
+ * @module
+ */
+export * from "./enums.gen.ts";
+export * from "./flags.gen.ts";
+export * from "./errno.gen.ts";
+export * from "./names.gen.ts";
+export * from "./layout.gen.ts";
+`],
 ];
 let stale = 0;
 for (const [rel, text] of outputs) {

@@ -3,8 +3,11 @@
 // and examples type-check. Checked once, by the Node run on the host (the result is the same on
 // every runtime and kernel).
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+// @ts-ignore: a plain-JS list shared with the build, without declarations
+import { entries } from "../../scripts/entries.mjs";
 import { runtime } from "../helpers/env.ts";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
@@ -17,9 +20,19 @@ function run(cmd: string, args: string[]): { code: number | null; out: string } 
   return { code: r.status, out: `${r.stdout}${r.stderr}${r.error ? r.error.message : ""}` };
 }
 
+/** deno.json's "exports": what JSR publishes and documents. */
+function denoExports(): Record<string, string> {
+  return JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).exports;
+}
+
 describe.skipIf(skip !== null)(`docs and types${skip ? ` [skipped: ${skip}]` : ""}`, () => {
-  it("deno doc --lint mod.ts reports nothing", () => {
-    const r = run(bin("deno"), ["doc", "--lint", "mod.ts"]);
+  it("deno.json exports the entry points npm gets (scripts/entries.mjs)", () => {
+    const want = Object.fromEntries((entries as { subpath: string; source: string }[]).map((e) => [e.subpath, `./${e.source}`]));
+    expect(denoExports()).toEqual(want);
+  });
+
+  it("deno doc --lint of every entry point reports nothing", () => {
+    const r = run(bin("deno"), ["doc", "--lint", ...Object.values(denoExports()).map((p) => p.replace(/^\.\//, ""))]);
     expect(r.out.split("\n").filter((l) => /^error/.test(l)), r.out.slice(-3000)).toEqual([]);
     expect(r.code, r.out.slice(-3000)).toBe(0);
   }, 240_000);

@@ -1,6 +1,6 @@
 // The house rules of ../shared/notes/architecture.md, as a table, checked against every import in
 // src/, runtimes/, cli/ and examples/: a layer imports only the layers below it; pure code never
-// reaches the kernel; only mod.ts picks a runtime; tools use the public entry. An import the table
+// reaches the kernel; only the entry files pick a runtime; tools use the public entries. An import the table
 // forbids fails here with the file, the line and the rule.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -21,7 +21,7 @@ const LAYERS: { name: string; prefixes: string[]; may: string[] }[] = [
     may: ["generated", "leaves", "pure", "syscall", "commands"],
   },
   { name: "composition", prefixes: ["src/features/"], may: ["generated", "leaves", "pure", "syscall", "commands", "objects"] },
-  { name: "entry", prefixes: ["mod.ts"], may: ["*"] },
+  { name: "entry", prefixes: ["mod.ts", "link.ts"], may: ["*"] },
   { name: "adapters", prefixes: ["runtimes/"], may: ["src/sys/backend.ts", "src/sys/nr.ts"] },
   { name: "tools", prefixes: ["cli/", "examples/"], may: ["entry"] },
 ];
@@ -60,16 +60,16 @@ function walk(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const files = ["mod.ts", ...walk("src"), ...walk("runtimes"), ...walk("cli"), ...walk("examples")];
+const files = ["mod.ts", "link.ts", ...walk("src"), ...walk("runtimes"), ...walk("cli"), ...walk("examples")];
 
 /** Why `imp` breaks the rules, or null. */
 export function violation(imp: Import): string | null {
   const from = layerOf(imp.from);
   if (from === undefined) return `${imp.from} is in no layer of the table: add its folder`;
   const builtin = imp.to.startsWith("node:") || imp.to.startsWith("bun:") || imp.to.startsWith("npm:") || imp.to.startsWith("jsr:");
-  if (imp.to === "runtimes/auto.ts" && imp.from !== "mod.ts") return "only mod.ts imports runtimes/auto.ts (it picks the runtime)";
+  if (imp.to === "runtimes/auto.ts" && from.name !== "entry") return "only the package's entry files (mod.ts, link.ts) import runtimes/auto.ts (it picks the runtime)";
   if (from.name === "tools") {
-    if (imp.to === "tsbpf" || imp.to.startsWith("tsbpf/") || imp.to === "mod.ts") return null;
+    if (imp.to === "tsbpf" || imp.to.startsWith("tsbpf/") || imp.to === "mod.ts" || imp.to === "link.ts") return null;
     if (builtin) return null;
     return "examples and the CLI import the public entry (mod.ts or the package name) only";
   }
@@ -101,7 +101,7 @@ describe("layers", () => {
     expect(v("src/asm/insn.ts", "../sys/bpf.ts")).toMatch(/pure .* may not import syscall/);
     expect(v("src/codec/ints.ts", "../cmd/map.ts")).toMatch(/may not import commands/);
     expect(v("src/uapi/enums.gen.ts", "../util/text.ts")).toMatch(/generated/);
-    expect(v("src/map/map.ts", "../../runtimes/auto.ts")).toMatch(/only mod\.ts/);
+    expect(v("src/map/map.ts", "../../runtimes/auto.ts")).toMatch(/only the package's entry files/);
     expect(v("examples/hello.ts", "../src/map/map.ts")).toMatch(/public entry/);
     expect(v("src/sys/bpf.ts", "node:fs")).toMatch(/runtime-agnostic/);
     expect(v("src/cmd/prog.ts", "../asm/encode.ts")).toBeNull();

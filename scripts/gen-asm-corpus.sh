@@ -5,6 +5,7 @@
 # they run without LLVM installed.
 #
 #   apt-get install -y llvm-19 && bash scripts/gen-asm-corpus.sh
+#   bash scripts/gen-asm-corpus.sh --check   # regenerate elsewhere; exit 1 if the committed corpus differs
 #
 # Sources are generated here (loops over registers, operators, edge immediates and offsets) so
 # that the corpus is complete by construction rather than by hand; expr.s has llvm-mc's expressions,
@@ -24,11 +25,14 @@ for t in "$MC" "$OBJDUMP" "$OBJCOPY"; do
 done
 "$MC" --version | grep -q 'version 19\.' || { echo "expected LLVM 19, got: $("$MC" --version | grep version)" >&2; exit 1; }
 
-OUT=test/asm/corpus
-mkdir -p "$OUT"
-rm -f "$OUT"/*.s "$OUT"/*.hex "$OUT"/*.txt
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+COMMITTED=test/asm/corpus
+CHECK=0
+[[ ${1:-} == --check ]] && CHECK=1
+if ((CHECK)); then OUT=$TMP/corpus; else OUT=$COMMITTED; fi
+mkdir -p "$OUT"
+rm -f "$OUT"/*.s "$OUT"/*.hex "$OUT"/*.txt
 
 REGS=(0 1 2 3 4 5 6 7 8 9 10)
 # Immediates chosen for their bit patterns: zero, one, sign edges, all ones, and spellings
@@ -571,3 +575,12 @@ done
 
 "$MC" --version | grep -m1 version > "$OUT/LLVM_VERSION.txt"
 echo "corpus written to $OUT: $(cat "$OUT"/*.el.hex | wc -l) slots per byte order"
+
+if ((CHECK)); then
+  if diff -r -q "$OUT" "$COMMITTED"; then
+    echo "asm corpus: $COMMITTED matches llvm-mc and llvm-objdump 19"
+  else
+    echo "asm corpus: $COMMITTED is stale: run 'npm run corpus:asm'" >&2
+    exit 1
+  fi
+fi

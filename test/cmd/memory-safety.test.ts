@@ -266,3 +266,11 @@ describePriv("random call sequences", () => {
     expect(calls).toBeGreaterThan(300);
   });
 });
+
+describe("u64 arguments", () => {
+  it("mapExtra out of [0, 2^64) or not an integer is a RangeError, not a silent 0 or truncation", () => {
+    for (const bad of [2n ** 64n, -1n, 2 ** 64, NaN, 1.5, -1, Infinity, 2 ** 53]) {
+      expect(() => mapCreate(MapType.bloom_filter, 0, 4, 16, { mapExtra: bad }), String(bad)).toThrow(RangeError);
+    }
+  });
+});

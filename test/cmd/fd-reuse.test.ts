@@ -3,23 +3,15 @@
 // the same number; the main thread's next lookup into an 8-byte view must not write past it. Run
 // in a child process of the same runtime (test/fixtures/fd-reuse-main.ts), Workers and all.
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { expect } from "vitest";
+import { CHILD_TIMEOUT, childArgs, fixture, root } from "../helpers/child.ts";
 import { describePriv, itPriv, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
-const child = join(root, "test", "fixtures", "fd-reuse-main.ts");
-const args: Record<typeof runtime, string[]> = {
-  node: ["--import", "tsx", child],
-  deno: ["run", "-A", child],
-  bun: [child],
-};
-// A child's start-up takes a second on the host and many more in the emulated VMs.
-const TIMEOUT = 240_000;
+const TIMEOUT = CHILD_TIMEOUT;
 
 describePriv("an fd number reused by a Worker", () => {
   itPriv(`the main thread's lookup into an 8-byte view is refused and writes nothing past it (${runtime})`, {}, () => {
-    const r = spawnSync(process.execPath, args[runtime], { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, childArgs(fixture("fd-reuse-main.ts")), { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
     const how = `exit ${r.status}, signal ${r.signal}; stdout: ${r.stdout.slice(-1000)}; stderr: ${r.stderr.slice(-2000)}`;
     expect(r.status, how).toBe(0);
     const line = r.stdout.split("\n").find((l) => l.startsWith("{"));

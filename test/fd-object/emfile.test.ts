@@ -3,21 +3,13 @@
 // signal set-up finds no fd), and every EMFILE must say how many fds the library's objects hold,
 // how many the GC closed, and that close() or `using` releases them.
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fdReserve } from "../../src/sys/fd-reserve.ts";
+import { CHILD_TIMEOUT, childArgs, fixture, root } from "../helpers/child.ts";
 import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
-const child = join(root, "test", "fixtures", "emfile-child.ts");
-const args: Record<typeof runtime, string[]> = {
-  node: ["--import", "tsx", child],
-  deno: ["run", "-A", child],
-  bun: [child],
-};
 const LIMIT = 256;
-// A child's start-up takes a second on the host and many more in the emulated VMs.
-const TIMEOUT = 240_000;
+const TIMEOUT = CHILD_TIMEOUT;
 
 interface Line {
   name: string; limit: number; opened?: number; error?: string; errno?: number;
@@ -36,7 +28,7 @@ describePriv("fd exhaustion", () => {
   beforeAll(() => {
     if (missing()) return;
     // exec keeps the shell out of the way: the runtime itself runs under the limit.
-    const r = spawnSync("/bin/sh", ["-c", `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, ...args[runtime]], {
+    const r = spawnSync("/bin/sh", ["-c", `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, ...childArgs(fixture("emfile-child.ts"))], {
       cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" },
     });
     how = `exit ${r.status}, signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr.slice(-3000)}`;

@@ -5,17 +5,10 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { beforeAll, expect } from "vitest";
+import { CHILD_TIMEOUT, childArgs, fixture, root } from "../helpers/child.ts";
 import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
-const child = join(root, "test", "fixtures", "gc-child.ts");
-const args: Record<typeof runtime, string[]> = {
-  node: ["--expose-gc", "--import", "tsx", child],
-  deno: ["run", "-A", "--v8-flags=--expose-gc", child],
-  bun: [child], // Bun.gc(true)
-};
-// A child's start-up takes a second on the host and many more in the emulated VMs.
-const TIMEOUT = 240_000;
+const TIMEOUT = CHILD_TIMEOUT;
 
 interface Case { fd: number; openBefore: boolean; openAfter: boolean; warnings: string[] }
 
@@ -24,7 +17,7 @@ describePriv("finalization", () => {
   let how = "";
   beforeAll(() => {
     if (missing()) return;
-    const r = spawnSync(process.execPath, args[runtime], { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, childArgs(fixture("gc-child.ts"), { node: ["--expose-gc"], deno: ["--v8-flags=--expose-gc"] }), { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
     how = `exit ${r.status}, signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr.slice(-2000)}`;
     for (const line of r.stdout.split("\n")) if (line.startsWith("{")) {
       const c = JSON.parse(line) as Case & { name: string };

@@ -5,11 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect } from "vitest";
+import { childArgs, fixture, root } from "../helpers/child.ts";
 import { describePriv, itPriv, missing, runtime } from "../helpers/env.ts";
 
-const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
-const runner = join(root, "test", "fixtures", "run-examples.ts");
-const args: Record<typeof runtime, string[]> = { node: ["--import", "tsx", runner], bun: [runner], deno: ["run", "-A", runner] };
 const examples = readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts")).sort();
 // Start-up and six examples take seconds on the host, minutes in the emulated VMs.
 const TIMEOUT = 300_000;
@@ -30,7 +28,7 @@ describePriv("examples", () => {
   let run: { status: number | null; stdout: Map<string, string>; stderr: Map<string, string>; how: string };
   beforeAll(() => {
     if (missing()) return;
-    const r = spawnSync(process.execPath, args[runtime], { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(process.execPath, childArgs(fixture("run-examples.ts")), { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
     const how = `exit ${r.status}, signal ${r.signal}, error ${r.error?.message}; stderr: ${r.stderr.slice(-2000)}`;
     run = { status: r.status, stdout: sections(r.stdout), stderr: sections(r.stderr), how };
   }, TIMEOUT + 10_000);

@@ -9,7 +9,7 @@ import { describePriv, itPriv, runtime } from "../helpers/env.ts";
 
 const TIMEOUT = CHILD_TIMEOUT;
 
-describePriv("an fd number reused by a Worker", () => {
+describePriv("an fd number reused by a Worker", { runtimeScenario: true }, () => {
   itPriv(`the main thread's lookup into an 8-byte view is refused and writes nothing past it (${runtime})`, {}, () => {
     const r = spawnSync(process.execPath, childArgs(fixture("fd-reuse-main.ts")), { cwd: root, encoding: "utf8", timeout: TIMEOUT, env: { ...process.env, NO_COLOR: "1" } });
     const how = `exit ${r.status}, signal ${r.signal}; stdout: ${r.stdout.slice(-1000)}; stderr: ${r.stderr.slice(-2000)}`;

@@ -22,7 +22,7 @@ describe("fd reserve", () => {
   });
 });
 
-describePriv("fd exhaustion", () => {
+describePriv("fd exhaustion", { runtimeScenario: true }, () => {
   const lines = new Map<string, Line>();
   let how = "";
   beforeAll(() => {

@@ -12,7 +12,7 @@ const TIMEOUT = CHILD_TIMEOUT;
 
 interface Case { fd: number; openBefore: boolean; openAfter: boolean; warnings: string[] }
 
-describePriv("finalization", () => {
+describePriv("finalization", { runtimeScenario: true }, () => {
   const cases = new Map<string, Case>();
   let how = "";
   beforeAll(() => {

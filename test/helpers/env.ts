@@ -51,6 +51,8 @@ export interface Needs {
   kprobes?: boolean;
   /** A kernel build option (CONFIG_...) that must not be off; runs when the config cannot be found. */
   config?: string;
+  /** A scenario of the runtime rather than the kernel: runs on the host and one kernel of the VM matrix. */
+  runtimeScenario?: boolean;
 }
 
 /** Why a test cannot run here; `fail` when that is a failure rather than a skip. */
@@ -121,6 +123,8 @@ function judge(needs: Needs): Verdict | null {
   if (!isRoot) return skip("needs root (bpf() requires CAP_BPF or CAP_SYS_ADMIN)");
   if (needs.kprobes && !haveKprobes()) return skip(`needs kprobes (CONFIG_KPROBES), absent on ${kernelRelease}`);
   if (needs.config && configState(needs.config) === "off") return skip(`needs ${needs.config}, off in the build of ${kernelRelease}`);
+  const elsewhere = needs.runtimeScenario ? runtimeScenarioSkip() : null;
+  if (elsewhere) return skip(elsewhere);
   const f = needs.feature;
   for (const ref of f === undefined ? [] : isList(f) ? f : [f]) {
     const v = featureCheck(ref);
@@ -170,4 +174,26 @@ export function describePriv(name: string, needs: Needs | (() => void), fn?: () 
   } else {
     describe(name, f);
   }
+}
+
+/**
+ * The kernel of the VM matrix that runs the scenarios of a runtime's own behaviour (Workers,
+ * profilers, fd tables, the GC): the newest in vm/kernels.list. They behave alike on every kernel,
+ * and each costs a child runtime's start-up under emulation, so the other kernels skip them.
+ */
+export function matrixKernelForRuntimeScenarios(): string {
+  const list = readFileSync(new URL("../../vm/kernels.list", import.meta.url), "utf8");
+  const names = list.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.split(/\s+/)[0]);
+  return names[names.length - 1];
+}
+
+/**
+ * Why a runtime scenario does not run here, or null: it runs on the host and on one kernel of the
+ * VM matrix (matrixKernelForRuntimeScenarios()); the kernel side is covered on every kernel elsewhere.
+ */
+export function runtimeScenarioSkip(): string | null {
+  const vm = process.env.TSBPF_VM_KERNEL;
+  if (!process.env.TSBPF_VM || vm === undefined) return null;
+  const one = matrixKernelForRuntimeScenarios();
+  return vm === one ? null : `a scenario of the runtime, not the kernel: the VM matrix runs it on ${one} only (this is ${vm})`;
 }

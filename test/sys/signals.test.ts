@@ -18,7 +18,7 @@ import { withoutMask } from "../helpers/unmasked.ts";
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "..");
 // The VMs emulate the CPU (~10x slower): fewer rounds there, each still ~30 ms of verifier.
 const VM = process.env.TSBPF_VM === "1";
-const LOADS = VM ? 20 : 100;
+const LOADS = VM ? 10 : 100;
 const RUNS = VM ? 5 : 20;
 const HZ = 1000;
 const TARGET_MS = 30;
@@ -155,7 +155,7 @@ const profiler: Record<typeof runtime, (dir: string, child: string) => string[]>
 
 interface ChildReport { loads: number; failures: number; retries: number; masked: boolean; ms: number; error?: string }
 
-describePriv("signals: under the runtime's own CPU profiler", () => {
+describePriv("signals: under the runtime's own CPU profiler", { runtimeScenario: true }, () => {
   let iterations = 0;
   let dir = "";
   beforeAll(() => {

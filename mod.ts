@@ -27,3 +27,4 @@ export * from "./src/map/mod.ts";
 export * from "./src/program/mod.ts";
 export * from "./src/link/mod.ts";
 export * from "./src/features/mod.ts";
+export * from "./src/btf/mod.ts";

@@ -12,7 +12,7 @@ const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname,
 const LAYERS: { name: string; prefixes: string[]; may: string[] }[] = [
   { name: "generated", prefixes: ["src/uapi/"], may: [] },
   { name: "leaves", prefixes: ["src/util/", "src/errors.ts", "src/error-text.ts", "src/fd-census.ts"], may: ["generated"] },
-  { name: "pure", prefixes: ["src/asm/", "src/codec/"], may: ["generated", "leaves"] },
+  { name: "pure", prefixes: ["src/asm/", "src/codec/", "src/btf/"], may: ["generated", "leaves"] },
   { name: "syscall", prefixes: ["src/sys/"], may: ["generated", "leaves"] },
   { name: "commands", prefixes: ["src/cmd/"], may: ["generated", "leaves", "syscall", "src/asm/encode.ts"] },
   {

@@ -1,0 +1,149 @@
+/**
+ * Btf: a parsed BTF blob (struct btf_header, type and string sections), vmlinux, module (split)
+ * or program BTF. Parsing indexes type offsets in one pass; types are decoded on first use.
+ * @module
+ */
+import { BtfError } from "./error.ts";
+import { decodeType, type DecodeContext } from "./decode.ts";
+import { parseHeader, type BtfHeaderInfo } from "./header.ts";
+import { indexTypes } from "./index-types.ts";
+import { kindLayouts } from "./layout.ts";
+import { findIds, nameIndex, type NameIndex } from "./name-index.ts";
+import { formatRaw } from "./format-raw.ts";
+import { BtfStrings } from "./strings.ts";
+import { BTF_KIND_NAMES, type BtfKindName, type AnyBtfType } from "./types.ts";
+import { resolveType, sizeOfType } from "./resolve.ts";
+
+/** Options of {@link Btf.parse}. */
+export interface BtfParseOptions {
+  /** The base BTF of a split BTF (vmlinux for a module's /sys/kernel/btf/<module>). */
+  base?: Btf;
+}
+
+/** Output formats of {@link Btf.format}. */
+export type BtfFormat = "raw";
+
+const VOID: AnyBtfType = { id: 0, name: "", kind: "void", kindNumber: 0, kflag: false };
+
+/** A parsed BTF blob; ids continue after the base's for split BTF, as libbpf's btf__new_split. */
+export class Btf {
+  /** The header, with absolute section offsets. */
+  readonly header: BtfHeaderInfo;
+  /** The base BTF of a split BTF. */
+  readonly base: Btf | undefined;
+  /** The first type id this blob defines (1, or the base's count for split BTF). */
+  readonly firstId: number;
+  /** Number of type ids including void and the base's: btf__type_cnt. */
+  readonly count: number;
+  /** The string section, chained to the base's. */
+  readonly strings: BtfStrings;
+  readonly #ctx: DecodeContext;
+  readonly #offsets: Uint32Array;
+  readonly #cache: (AnyBtfType | undefined)[];
+  #names: NameIndex | undefined;
+
+  private constructor(bytes: Uint8Array, base: Btf | undefined) {
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const h = parseHeader(dv);
+    this.header = h;
+    this.base = base;
+    this.firstId = base ? base.count : 1;
+    this.strings = new BtfStrings(bytes.subarray(h.strStart, h.strStart + h.strLen), h.strStart, base?.strings);
+    this.#offsets = indexTypes(dv, h, kindLayouts(dv, h), this.firstId);
+    this.count = this.firstId + this.#offsets.length;
+    this.#ctx = { dv, little: h.little, strings: this.strings, count: this.count };
+    this.#cache = new Array(this.#offsets.length);
+  }
+
+  /** Parses BTF bytes (either byte order); throws a BtfError naming the offset of any flaw found. */
+  static parse(bytes: Uint8Array, options: BtfParseOptions = {}): Btf {
+    return new Btf(bytes, options.base);
+  }
+
+  /** True when the blob is little-endian. */
+  get little(): boolean {
+    return this.header.little;
+  }
+
+  /** The type with this id (0 is void); ids below firstId come from the base. */
+  typeById(id: number): AnyBtfType {
+    if (id === 0) return VOID;
+    if (!Number.isInteger(id) || id < 0 || id >= this.count) {
+      throw new BtfError(`type id ${id} out of range [0, ${this.count - 1}]`, { typeId: id });
+    }
+    if (id < this.firstId) return this.base!.typeById(id);
+    const i = id - this.firstId;
+    return (this.#cache[i] ??= decodeType(this.#ctx, id, this.#offsets[i]));
+  }
+
+  // A type without caching it: printing every type once should not keep them all alive.
+  #peek(id: number): AnyBtfType {
+    if (id === 0 || id < this.firstId) return this.typeById(id);
+    return this.#cache[id - this.firstId] ?? decodeType(this.#ctx, id, this.#offsets[id - this.firstId]);
+  }
+
+  /** btf_type.info's kind number of type `id`, without decoding it. */
+  kindNumberOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.firstId) return this.base!.kindNumberOf(id);
+    return (this.#ctx.dv.getUint32(this.#offsets[id - this.firstId] + 4, this.#ctx.little) >>> 24) & 0x7f;
+  }
+
+  /** btf_type.name_off of type `id`, without decoding it. */
+  nameOffOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.firstId) return this.base!.nameOffOf(id);
+    return this.#ctx.dv.getUint32(this.#offsets[id - this.firstId], this.#ctx.little);
+  }
+
+  /** name_off of element `index` of type `id`'s btf_member, btf_enum, btf_enum64 or btf_param array. */
+  elementNameOffOf(id: number, index: number): number {
+    if (id < this.firstId) return this.base!.elementNameOffOf(id, index);
+    const kind = this.kindNumberOf(id);
+    // btf_enum and btf_param are 8 bytes; btf_member and btf_enum64 12; name_off leads each.
+    const size = kind === 6 || kind === 13 ? 8 : 12;
+    return this.#ctx.dv.getUint32(this.#offsets[id - this.firstId] + 12 + index * size, this.#ctx.little);
+  }
+
+  /** Ids of the types named `name`, base first, lowest id first (names indexed on first use). */
+  findIds(name: string): number[] {
+    const off = (id: number) => this.nameOffOf(id);
+    this.#names ??= nameIndex(this.strings, this.#ctx.dv, this.#ctx.little, this.#offsets, this.firstId);
+    const own = findIds(this.strings, this.#names, name, off);
+    return this.base ? [...this.base.findIds(name), ...own] : own;
+  }
+
+  /** The first type named `name`, of `kind` if given, as libbpf's btf__find_by_name_kind. */
+  find(name: string, kind?: BtfKindName): AnyBtfType | undefined {
+    for (const id of this.findIds(name)) {
+      if (kind === undefined || BTF_KIND_NAMES[this.kindNumberOf(id)] === kind) return this.typeById(id);
+    }
+    return undefined;
+  }
+
+  /** Every type named `name`, lowest id first. */
+  findAll(name: string): AnyBtfType[] {
+    return this.findIds(name).map((id) => this.typeById(id));
+  }
+
+  /** The types this blob defines, in id order (a split BTF's own, not its base's). */
+  *types(): IterableIterator<AnyBtfType> {
+    for (let id = this.firstId; id < this.count; id++) yield this.typeById(id);
+  }
+
+  /** The type under any typedef, const, volatile, restrict and type_tag. */
+  resolve(type: AnyBtfType | number): AnyBtfType {
+    return resolveType(this, typeof type === "number" ? this.typeById(type) : type);
+  }
+
+  /** Size in bytes of a value of the type (btf__resolve_size); pointers are `pointerSize` bytes. */
+  sizeof(type: AnyBtfType | number, pointerSize = 8): number {
+    return sizeOfType(this, typeof type === "number" ? this.typeById(type) : type, pointerSize);
+  }
+
+  /** The BTF as text: "raw" is `bpftool btf dump file F` (format raw), line for line. */
+  format(format: BtfFormat = "raw"): string {
+    if (format !== "raw") throw new TypeError(`unknown BTF format ${JSON.stringify(format)}`);
+    return formatRaw({ firstId: this.firstId, count: this.count, typeById: (id) => this.#peek(id), nameOffOf: (id) => this.nameOffOf(id), elementNameOffOf: (id, i) => this.elementNameOffOf(id, i) });
+  }
+}

@@ -7,6 +7,7 @@ export const entries = [
   { subpath: "./asm", name: "asm", source: "src/asm/mod.ts" },
   { subpath: "./codec", name: "codec", source: "src/codec/mod.ts" },
   { subpath: "./uapi", name: "uapi", source: "src/uapi/mod.ts" },
+  { subpath: "./btf", name: "btf", source: "src/btf/mod.ts" },
   // Attaching programs: an entry of its own that picks the runtime as mod.ts does.
   { subpath: "./link", name: "link", source: "link.ts" },
 ];

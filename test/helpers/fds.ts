@@ -1,5 +1,8 @@
-/** Closes, after each test, the fds a test registered: tests stay leak-free even when they fail. */
-import { afterEach } from "vitest";
+/**
+ * Closes, after each test, the fds a test registered: tests stay leak-free even when they fail.
+ * The hook lives in the per-file setup (test/setup/fd-leak.ts): a module-level hook here would be
+ * registered only by the first file to import this one when files share modules (the VM runs).
+ */
 import { close } from "../../mod.ts";
 
 const open: number[] = [];
@@ -10,6 +13,7 @@ export function own(fd: number): number {
   return fd;
 }
 
-afterEach(() => {
+/** Closes every fd registered with own() since the last call. */
+export function closeOwned(): void {
   while (open.length) close(open.pop()!);
-});
+}

@@ -3,7 +3,8 @@
  * that closes it. Runs in the process that runs the file's tests, on all three runtimes.
  */
 import { readdirSync, readlinkSync } from "node:fs";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { closeOwned } from "../helpers/fds.ts";
 
 /** Open fds of this process that point at bpf objects, as "fd -> anon_inode:bpf-map". */
 export function bpfFds(): string[] {
@@ -18,6 +19,8 @@ export function bpfFds(): string[] {
   }
   return out.sort();
 }
+
+afterEach(closeOwned);
 
 let before: string[] = [];
 beforeAll(() => {

@@ -2,7 +2,7 @@
  * Argument checks of the command wrappers: the shared ones (util/args.ts) and object names.
  * @module
  */
-export { checkBytes, checkFd, isDetached, notBytes, u32Arg, u64Arg } from "../util/args.ts";
+export { checkBytes, checkFd, flagsArg, isDetached, notBytes, u32Arg, u64Arg } from "../util/args.ts";
 
 /** An object name as the kernel accepts it: up to 15 bytes of [A-Za-z0-9_.]. */
 export function checkName(name: string): string {

@@ -14,7 +14,7 @@ import { getBackend } from "../sys/backend.ts";
 import { bpfRaw } from "../sys/bpf.ts";
 import { GuardedRegion } from "../sys/guarded.ts";
 import { MapBatchAttr } from "../uapi/layout.gen.ts";
-import { checkBytes, checkFd } from "./args.ts";
+import { checkBytes, checkFd, flagsArg } from "./args.ts";
 import { mapMeta, type MapMeta, valueBytesFor } from "./mapmeta.ts";
 import { sizeError } from "./size-error.ts";
 
@@ -108,8 +108,8 @@ function batchShape(
   checkBytes(keys, `${cmd}: keys`);
   if (valuesUsed) checkBytes(values, `${cmd}: values`);
   const elemFlags = opts.elemFlags ?? 0;
-  if (!Number.isInteger(elemFlags) || elemFlags < 0 || elemFlags > Number.MAX_SAFE_INTEGER) throw new RangeError(`${cmd}: elemFlags must be a non-negative integer, got ${elemFlags}`);
-  if (opts.flags !== undefined && (!Number.isInteger(opts.flags) || opts.flags < 0 || opts.flags > Number.MAX_SAFE_INTEGER)) throw new RangeError(`${cmd}: flags must be a non-negative integer, got ${opts.flags}`);
+  flagsArg(elemFlags, `${cmd}: elemFlags`);
+  if (opts.flags !== undefined) flagsArg(opts.flags, `${cmd}: flags`);
   const m = mapMeta(fd);
   if (m === null) return null;
   const k = keys as Uint8Array;

@@ -13,7 +13,7 @@ import { bpfCall } from "../sys/bpf.ts";
 import { MapCreateAttr } from "../uapi/layout.gen.ts";
 import { deleteRaw, fdOnlyCall, lookupAndDeleteRaw, lookupRaw, nextKeyRaw, updateRaw } from "./elem.ts";
 import { forgetFd, type MapMeta, mapMeta, rememberMap, valueBytesFor } from "./mapmeta.ts";
-import { checkBytes, checkFd, checkName, isDetached, u32Arg, u64Arg } from "./args.ts";
+import { checkBytes, checkFd, checkName, flagsArg, isDetached, u32Arg, u64Arg } from "./args.ts";
 import { sizeError } from "./size-error.ts";
 import { admitFd } from "../sys/fd-reserve.ts";
 import { fdMismatch } from "../sys/fd-kind.ts";
@@ -70,13 +70,6 @@ export function mapCreate(type: number, keySize: number, valueSize: number, maxE
   return fd;
 }
 
-/** A flags argument of the element calls: a u64 kept as a non-negative safe integer. */
-function checkFlags(cmd: string, flags: number): void {
-  if (!Number.isInteger(flags) || flags < 0 || flags > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`${cmd}: flags must be a non-negative integer, got ${flags}`);
-  }
-}
-
 /**
  * Checks the fd, the argument types and the sizes against the map before the syscall. Sizes are
  * skipped when `fd` is not a map (the kernel refuses it before touching memory); either way the
@@ -85,7 +78,7 @@ function checkFlags(cmd: string, flags: number): void {
 function check(cmd: string, fd: number, key: Uint8Array | null, value: Uint8Array | null, valueUsed: boolean, flags: number): MapMeta | null {
   if ((fd | 0) !== fd || fd < 0) checkFd(fd, `${cmd}: map fd`);
   if ((key !== null && !(key instanceof Uint8Array)) || (valueUsed && !(value instanceof Uint8Array))) badTypes(cmd, key, value, valueUsed);
-  if (flags !== 0) checkFlags(cmd, flags);
+  if (flags !== 0) flagsArg(flags, `${cmd}: flags`);
   const m = mapMeta(fd);
   if (m === null || fits(m, key, value, valueUsed, flags)) return m;
   return recheck(cmd, fd, key, value, valueUsed, flags);

@@ -11,12 +11,16 @@ import { getBackend } from "./backend.ts";
 // Errors name commands by the one generated table; exported here too, where callers found it first.
 export { cmdName };
 
-/** bpf(cmd, attr, size): the result, or -errno. Releases the buffers `attr` kept alive for the call. */
-export function bpfRaw(cmd: number, attr: Attr, size: number): number {
-  // The kernel reads `size` bytes of the attr: never more than the buffer holds.
+/** A RangeError unless `size` is within `attr`'s buffer: the kernel reads that many bytes of it. */
+export function checkAttrSize(cmd: number, attr: Attr, size: number): void {
   if (!(size >= 0 && size <= attr.u8.length && (size | 0) === size)) {
     throw new RangeError(`bpf(${cmdName(cmd)}): attr size ${size} is not within the ${attr.u8.length}-byte attr buffer`);
   }
+}
+
+/** bpf(cmd, attr, size): the result, or -errno. Releases the buffers `attr` kept alive for the call. */
+export function bpfRaw(cmd: number, attr: Attr, size: number): number {
+  checkAttrSize(cmd, attr, size);
   const b = getBackend();
   const rc = b.bpf(cmd, attr.u8, attr.addr(b), size);
   attr.release();

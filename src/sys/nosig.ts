@@ -10,7 +10,7 @@
  */
 import type { Attr } from "./attr.ts";
 import { type Backend, getBackend } from "./backend.ts";
-import { bpfRaw, cmdName } from "./bpf.ts";
+import { bpfRaw, checkAttrSize } from "./bpf.ts";
 import { syscallNumbers } from "./nr.ts";
 
 // nosig.x86_64.s and nosig.aarch64.s assembled; test/sys/signals.test.ts checks they still match.
@@ -96,10 +96,7 @@ export function bpfNoSignals(cmd: number, attr: Attr, size: number): number {
   const b = getBackend();
   const t = trampoline(b);
   if (t === null) return bpfRaw(cmd, attr, size);
-  // As in bpfRaw: the kernel reads `size` bytes of the attr, never more than the buffer holds.
-  if (!(size >= 0 && size <= attr.u8.length && (size | 0) === size)) {
-    throw new RangeError(`bpf(${cmdName(cmd)}): attr size ${size} is not within the ${attr.u8.length}-byte attr buffer`);
-  }
+  checkAttrSize(cmd, attr, size);
   const rc = t.fn(cmd, attr.addr(b), size, t.masks);
   attr.release();
   return rc;

@@ -48,6 +48,12 @@ export function isDetached(v: ArrayBufferView): boolean {
   }
 }
 
+/** A u64 flags argument kept as a number: a non-negative safe integer, else a RangeError. */
+export function flagsArg(v: number, what: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) throw new RangeError(`${what} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
 const U64_MAX = (1n << 64n) - 1n;
 
 /** `v` as a u64 argument: a bigint in [0, 2^64) or a non-negative safe integer, else a RangeError. */

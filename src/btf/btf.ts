@@ -13,6 +13,10 @@ import { formatRaw } from "./format-raw.ts";
 import { BtfStrings } from "./strings.ts";
 import { BTF_KIND_NAMES, type BtfKindName, type AnyBtfType } from "./types.ts";
 import { resolveType, sizeOfType } from "./resolve.ts";
+import { formatC } from "./format-c.ts";
+import { marshalBtf, type BtfMarshalOptions } from "./marshal.ts";
+import { alignOfType, offsetOfPath, type BtfMemberLocation } from "./offsets.ts";
+import type { BtfLoadOptions, LoadedBtf } from "./loaded.ts";
 
 /** Options of {@link Btf.parse}. */
 export interface BtfParseOptions {
@@ -20,8 +24,24 @@ export interface BtfParseOptions {
   base?: Btf;
 }
 
-/** Output formats of {@link Btf.format}. */
-export type BtfFormat = "raw";
+/** Output formats of {@link Btf.format}: bpftool's raw dump, or a C header (bpftool's format c). */
+export type BtfFormat = "raw" | "c";
+
+/**
+ * What only the live layer can do (src/btf/kernel.ts, src/btf/handle.ts install these when the
+ * "tsbpf" entry is imported); the pure "tsbpf/btf" subpath has none, and says so.
+ */
+export const btfLive: {
+  kernel?: () => Btf;
+  kernelModule?: (name: string) => Btf;
+  load?: (btf: Btf, options: BtfLoadOptions) => LoadedBtf;
+} = {};
+
+function live<K extends keyof typeof btfLive>(what: K, call: string): NonNullable<(typeof btfLive)[K]> {
+  const fn = btfLive[what];
+  if (!fn) throw new Error(`${call} talks to the kernel: take Btf from the "tsbpf" entry, not the pure "tsbpf/btf" subpath`);
+  return fn as NonNullable<(typeof btfLive)[K]>;
+}
 
 const VOID: AnyBtfType = { id: 0, name: "", kind: "void", kindNumber: 0, kflag: false };
 
@@ -58,6 +78,23 @@ export class Btf {
   /** Parses BTF bytes (either byte order); throws a BtfError naming the offset of any flaw found. */
   static parse(bytes: Uint8Array, options: BtfParseOptions = {}): Btf {
     return new Btf(bytes, options.base);
+  }
+
+  /**
+   * The running kernel's BTF (/sys/kernel/btf/vmlinux, mapped read-only where the kernel allows,
+   * else read), parsed lazily and cached: libbpf's btf__load_vmlinux_btf.
+   * @example
+   * ```ts
+   * const task = Btf.kernel().find("task_struct", "struct");
+   * ```
+   */
+  static kernel(): Btf {
+    return live("kernel", "Btf.kernel()")();
+  }
+
+  /** A kernel module's split BTF (/sys/kernel/btf/<name>) over {@link Btf.kernel}, cached: btf__load_module_btf. */
+  static kernelModule(name: string): Btf {
+    return live("kernelModule", "Btf.kernelModule()")(name);
   }
 
   /** True when the blob is little-endian. */
@@ -141,8 +178,38 @@ export class Btf {
     return sizeOfType(this, typeof type === "number" ? this.typeById(type) : type, pointerSize);
   }
 
-  /** The BTF as text: "raw" is `bpftool btf dump file F` (format raw), line for line. */
+  /** Alignment in bytes of a value of the type (btf__align_of); pointers are `pointerSize` bytes. */
+  alignof(type: AnyBtfType | number, pointerSize = 8): number {
+    return alignOfType(this, typeof type === "number" ? this.typeById(type) : type, pointerSize);
+  }
+
+  /**
+   * Where the member at a dotted path ("sk.__sk_common.skc_family") lies in a struct or union,
+   * looking through anonymous members as C does; throws a TypeError naming the missing part.
+   */
+  offsetOf(type: AnyBtfType | number, path: string): BtfMemberLocation {
+    return offsetOfPath(this, typeof type === "number" ? this.typeById(type) : type, path);
+  }
+
+  /** The BTF as bytes: a struct btf_header, its types and strings (this blob's own, for split BTF). */
+  marshal(options: BtfMarshalOptions = {}): Uint8Array {
+    return marshalBtf(this, options);
+  }
+
+  /**
+   * Loads the BTF into the kernel (BPF_BTF_LOAD), rewritten first for what the running kernel
+   * lacks, and returns the handle that owns its fd.
+   */
+  load(options: BtfLoadOptions = {}): LoadedBtf {
+    return live("load", "btf.load()")(this, options);
+  }
+
+  /**
+   * The BTF as text: "raw" is `bpftool btf dump file F` (format raw), line for line; "c" a C header
+   * as `bpftool btf dump file F format c` prints it, with enums sized as the BTF says.
+   */
   format(format: BtfFormat = "raw"): string {
+    if (format === "c") return formatC(this);
     if (format !== "raw") throw new TypeError(`unknown BTF format ${JSON.stringify(format)}`);
     return formatRaw({ firstId: this.firstId, count: this.count, typeById: (id) => this.#peek(id), nameOffOf: (id) => this.nameOffOf(id), elementNameOffOf: (id, i) => this.elementNameOffOf(id, i) });
   }

@@ -28,3 +28,5 @@ export * from "./src/program/mod.ts";
 export * from "./src/link/mod.ts";
 export * from "./src/features/mod.ts";
 export * from "./src/btf/mod.ts";
+export * from "./src/btf/kernel.ts";
+export * from "./src/btf/handle.ts";

@@ -43,3 +43,16 @@ export function munmap(b: Backend, addr: number, len: number): void {
   const r = b.syscall(syscallNumbers(b.arch).munmap, addr, len);
   if (r < 0) throw new SyscallError("munmap", -r, `${len} bytes at 0x${addr.toString(16)}`);
 }
+
+/** MAP_SHARED and MAP_PRIVATE of mmap(2), for {@link mmapFd}. */
+export const MapFlag = { shared: 0x01, private: 0x02 } as const;
+
+/**
+ * mmap(NULL, len, prot, flags, fd, offset) of a file or a BPF map (a BTF file, a ring buffer's
+ * pages, an mmapable array): the address; throws a SyscallError naming `what`.
+ */
+export function mmapFd(b: Backend, fd: number, len: number, prot: number, flags: number, offset: number, what: string): number {
+  const r = b.syscall(syscallNumbers(b.arch).mmap, 0, len, prot, flags, fd, offset);
+  if (r < 0 && r > -4096) throw new SyscallError("mmap", -r, `${len} bytes of ${what} (fd ${fd}) at offset ${offset}`);
+  return r;
+}

@@ -1,0 +1,5 @@
+/**
+ * BtfHandle: a BTF object loaded into the kernel, owning its fd (live; installs btf.load()).
+ * @module
+ */
+export {};

@@ -8,7 +8,8 @@ import { decodeType, type DecodeContext } from "./decode.ts";
 import { parseHeader, type BtfHeaderInfo } from "./header.ts";
 import { indexTypes } from "./index-types.ts";
 import { kindLayouts } from "./layout.ts";
-import { findIds, nameIndex, type NameIndex } from "./name-index.ts";
+import { findIds, nameIndex, scanFirst, type NameIndex } from "./name-index.ts";
+import { utf8 } from "../util/text.ts";
 import { formatRaw } from "./format-raw.ts";
 import { BtfStrings } from "./strings.ts";
 import { BTF_KIND_NAMES, type BtfKindName, type AnyBtfType } from "./types.ts";
@@ -17,6 +18,8 @@ import { formatC } from "./format-c.ts";
 import { marshalBtf, type BtfMarshalOptions } from "./marshal.ts";
 import { alignOfType, offsetOfPath, type BtfMemberLocation } from "./offsets.ts";
 import type { BtfLoadOptions, LoadedBtf } from "./loaded.ts";
+
+const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Options of {@link Btf.parse}. */
 export interface BtfParseOptions {
@@ -61,6 +64,8 @@ export class Btf {
   readonly #offsets: Uint32Array;
   readonly #cache: (AnyBtfType | undefined)[];
   #names: NameIndex | undefined;
+  #scans = 0;
+  readonly #words: Uint32Array | undefined;
 
   private constructor(bytes: Uint8Array, base: Btf | undefined) {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -73,6 +78,7 @@ export class Btf {
     this.count = this.firstId + this.#offsets.length;
     this.#ctx = { dv, little: h.little, strings: this.strings, count: this.count };
     this.#cache = new Array(this.#offsets.length);
+    this.#words = h.little === HOST_LITTLE && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
   }
 
   /** Parses BTF bytes (either byte order); throws a BtfError naming the offset of any flaw found. */
@@ -152,10 +158,25 @@ export class Btf {
 
   /** The first type named `name`, of `kind` if given, as libbpf's btf__find_by_name_kind. */
   find(name: string, kind?: BtfKindName): AnyBtfType | undefined {
+    // The first few finds scan in id order and stop at the match, as libbpf does: one find must
+    // not pay for indexing every name. Later ones build the index.
+    if (this.#names === undefined && name !== "" && this.#scans < 8 && this.#words) {
+      this.#scans++;
+      const id = this.#scanFirst(utf8(name, "type name"), kind);
+      return id ? this.typeById(id) : undefined;
+    }
     for (const id of this.findIds(name)) {
       if (kind === undefined || BTF_KIND_NAMES[this.kindNumberOf(id)] === kind) return this.typeById(id);
     }
     return undefined;
+  }
+
+  // The first match in id order, base first.
+  #scanFirst(want: Uint8Array, kind: BtfKindName | undefined): number {
+    const inBase = this.base ? this.base.#scanFirst(want, kind) : 0;
+    if (inBase) return inBase;
+    const accept = (id: number) => kind === undefined || BTF_KIND_NAMES[this.kindNumberOf(id)] === kind;
+    return scanFirst(this.strings, this.#words!, this.#offsets, this.firstId, want, accept);
   }
 
   /** Every type named `name`, lowest id first. */

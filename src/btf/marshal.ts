@@ -1,16 +1,33 @@
 /**
- * BTF to bytes: a struct btf_header, the type section and a string section.
+ * BTF to bytes: a parsed Btf's own types and names re-encoded (encode.ts) into a fresh blob - a
+ * struct btf_header, the type section and a deduplicated string section - in either byte order.
  * @module
  */
 import type { Btf } from "./btf.ts";
+import { encodeBtf, HOST_LITTLE } from "./encode.ts";
 
-/** Options of {@link marshalBtf}. */
+/** Options of {@link Btf.marshal} (libbpf's btf__raw_data, with btf__set_endianness). */
 export interface BtfMarshalOptions {
   /** Byte order of the output; the host's (little-endian on x86_64) by default. */
   littleEndian?: boolean;
+  /**
+   * Add a layout section (one struct btf_layout per kind, after the types) and the 32-byte header
+   * that points at it, as libbpf's btf__new_empty_opts add_layout does; default false. Kernels
+   * before 7.1 refuse such a header.
+   */
+  layout?: boolean;
 }
 
-/** The bytes of `btf`'s own types and strings. */
-export function marshalBtf(btf: Btf, options: BtfMarshalOptions): Uint8Array {
-  throw new Error(`marshal is not written yet (${btf.count} types, ${JSON.stringify(options)})`);
+/** The bytes of `btf`'s own types and strings (a split BTF's, not its base's). */
+export function marshalBtf(btf: Btf, options: BtfMarshalOptions = {}): Uint8Array {
+  const little = options.littleEndian ?? HOST_LITTLE;
+  if (typeof little !== "boolean") throw new TypeError(`littleEndian must be a boolean, got ${typeof little}`);
+  return encodeBtf({
+    firstId: btf.firstId,
+    count: btf.count,
+    strStart: btf.strings.start,
+    typeById: (id) => btf.typeById(id),
+    // A "" at a nonzero offset prints as '' (not (anon)) in bpftool's raw dump: keep it so.
+    emptyNamed: (id, index) => (index < 0 ? btf.nameOffOf(id) : btf.elementNameOffOf(id, index)) !== 0,
+  }, { littleEndian: little, layout: options.layout === true });
 }

@@ -44,3 +44,25 @@ export function findIds(strings: BtfStrings, index: NameIndex, name: string, nam
   }
   return out;
 }
+
+/**
+ * The first id in `offsets` (from `firstId`) named `want` whose kind `accept`s, scanning in id
+ * order and stopping there: libbpf's btf__find_by_name_kind, for finds before the index exists.
+ */
+export function scanFirst(strings: BtfStrings, words: Uint32Array, offsets: Uint32Array, firstId: number, want: Uint8Array, accept: (id: number) => boolean): number {
+  const b = strings.bytes, start = strings.start, end = strings.end, len = want.length, w0 = want[0];
+  for (let i = 0; i < offsets.length; i++) {
+    const off = words[offsets[i] >>> 2];
+    if (off >= end) throw new BtfError(`name offset ${off} is past the ${end}-byte string section`, { typeId: firstId + i, offset: offsets[i] });
+    if (off < start) {
+      if (off !== 0 && strings.equals(off, want) && accept(firstId + i)) return firstId + i;
+      continue;
+    }
+    const at = off - start;
+    if (b[at] !== w0 || b[at + len] !== 0) continue;
+    let k = 1;
+    while (k < len && b[at + k] === want[k]) k++;
+    if (k === len && accept(firstId + i)) return firstId + i;
+  }
+  return 0;
+}

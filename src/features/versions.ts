@@ -5,6 +5,7 @@
  * @module
  */
 import type { Helper, MapType, ProgType } from "../uapi/enums.gen.ts";
+import type { BtfFeature } from "../btf/sanitize.ts";
 
 /** When a feature appeared, and what else it depends on. */
 export interface FeatureVersion {
@@ -224,4 +225,20 @@ export const MISC_VERSIONS: Readonly<Record<MiscFeature, FeatureVersion>> = {
   isa_v4: v("6.6"), // sign-extending loads and moves, bswap, sdiv/smod, gotol (bswap probed)
   token_create: v("6.9"), // BPF_TOKEN_CREATE
   prog_stream_read_by_fd: v("6.17"), // BPF_PROG_STREAM_READ_BY_FD: BPF streams
+};
+
+/**
+ * The release that introduced each BTF kind or feature sanitizeBtf() can rewrite away (probes:
+ * haveBtfFeature() in src/btf/probe.ts, by BPF_BTF_LOAD as libbpf's probe_kern_btf_* do).
+ */
+export const BTF_FEATURE_VERSIONS: Readonly<Record<BtfFeature, FeatureVersion>> = {
+  func: v("5.0"), // BTF_KIND_FUNC, FUNC_PROTO
+  datasec: v("5.2"), // BTF_KIND_VAR, DATASEC
+  global_func: v("5.6"), // FUNC linkage global/extern
+  float: v("5.13"), // BTF_KIND_FLOAT
+  decl_tag: v("5.16"), // BTF_KIND_DECL_TAG
+  type_tag: v("5.17"), // BTF_KIND_TYPE_TAG
+  enum64: v("6.0"), // BTF_KIND_ENUM64 and signed enums
+  qmark_datasec: v("6.9"), // any printable character in DATASEC names, '?' first
+  layout: v("7.1"), // the layout section (struct btf_layout) and the 32-byte header
 };

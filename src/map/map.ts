@@ -27,7 +27,9 @@ import { fdId } from "./of-maps.ts";
 import { mayContain, peek, pop, push } from "./queue.ts";
 import { deleteRaw, lookupAndDeleteRaw, lookupRaw, updateRaw } from "../cmd/elem.ts";
 import { openCodecs, specCodecs } from "./resolve.ts";
-import { type MapSpec, type OpenOptions, rawCodec, type RawCodec, type ValueIn, type ValueOf } from "./spec.ts";
+import { btfOpenOptions, btfSpec } from "./btf.ts";
+import type { BtfCodec } from "../btf/codec.ts";
+import { type MapBtf, type MapSpec, type OpenOptions, rawCodec, type RawCodec, type ValueIn, type ValueOf } from "./spec.ts";
 import { cannotDelete, isOfMaps, mapTypeName } from "./types.ts";
 
 const BPF_F_RDONLY = MapCreateFlags.rdonly;
@@ -60,15 +62,35 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Fd
   }
 
   /**
+   * BPF_MAP_CREATE of a map typed by BTF: `btf: { types, key, value }` names the key and value
+   * types (MapBtf); the BTF is loaded for btf_fd and closed once the map holds it. Sizes left
+   * out come from the types, sizes given must match them (RangeError), and the codecs are made
+   * from them (codecFromBtf) unless the spec gives its own.
+   *
+   * @example
+   * ```ts
+   * import { BpfMap, Btf, MapType } from "tsbpf";
+   * const btf = Btf.parse(bytes); // with struct key { u32 pid; char comm[16]; } and struct stats
+   * using m = BpfMap.create({ type: MapType.hash, maxEntries: 64, btf: { types: btf, key: btf.find("key", "struct")!, value: btf.find("stats", "struct")! } });
+   * m.set({ pid: 1, comm: "init" }, { calls: 3n });
+   * ```
+   */
+  static create<KC extends AnyCodec = BtfCodec, VC extends AnyCodec = BtfCodec, T extends number = number>(
+    spec: MapSpec<KC, VC, T> & { btf: MapBtf },
+  ): BpfMap<Decoded<KC>, ValueOf<T, VC>, Encodable<KC>, ValueIn<T, VC>>;
+  /**
    * BPF_MAP_CREATE from a spec: `BpfMap.create({ type: MapType.hash, key: u32, value: u64, maxEntries: 1024 })`.
    * Sizes, name and codecs are checked before the syscall.
    */
   static create<KC extends AnyCodec = RawCodec, VC extends AnyCodec = RawCodec, T extends number = number>(
     spec: MapSpec<KC, VC, T>,
-  ): BpfMap<Decoded<KC>, ValueOf<T, VC>, Encodable<KC>, ValueIn<T, VC>> {
+  ): BpfMap<Decoded<KC>, ValueOf<T, VC>, Encodable<KC>, ValueIn<T, VC>>;
+  static create(spec: MapSpec<AnyCodec, AnyCodec, number>): BpfMap<any, any, any, any> {
     if (typeof spec !== "object" || spec === null) throw new TypeError("BpfMap.create(): expects a map spec object");
     if (!Number.isInteger(spec.type) || spec.type < 0) throw new RangeError(`BpfMap.create(): type must be a MapType value, got ${spec.type}`);
     if (spec.name !== undefined) checkName(spec.name);
+    const btf = spec.btf === undefined ? undefined : btfSpec(spec);
+    if (btf) spec = btf.spec;
     const { key, value, keySize, valueSize } = specCodecs(spec);
     const opts: MapCreateOptions = {
       flags: spec.flags, name: spec.name, numaNode: spec.numaNode, ifindex: spec.ifindex, btfFd: spec.btfFd,
@@ -89,23 +111,31 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Fd
       throw new TypeError(`${describe(spec.name ?? "", spec.type)}: inner is for array_of_maps and hash_of_maps only`);
     }
     let fd: number;
+    let types: { fd: number; close(): void } | undefined;
     ensureMemlock(); // kernels before 5.11 charge maps to RLIMIT_MEMLOCK
     try {
+      types = btf?.load();
+      if (types) opts.btfFd = types.fd;
       fd = mapCreate(spec.type, keySize, valueSize, spec.maxEntries, opts);
     } catch (e) {
       throw memlockHint(e);
     } finally {
-      // The kernel copied what it needs from the template: it only has to exist during creation.
+      // The kernel copied what it needs from the template, and holds its own reference to the
+      // BTF: both only have to exist during creation.
       template?.close();
+      types?.close();
     }
     const meta = mapMeta(fd)!;
     return new BpfMap(fd, { ...meta, name: spec.name ?? "" }, key, value);
   }
 
+  /** Takes ownership of map fd `fd`, with the codecs of the map's own BTF (`btf: true`). */
+  static fromFd(fd: number, opts: OpenOptions<any, any> & { btf: true }): BpfMap<any, any>;
   /**
    * Takes ownership of map fd `fd` (it is closed with the object). Throws, leaving the fd to
    * the caller, when `fd` is not a map or the codecs do not fit it.
    */
+  static fromFd<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(fd: number, opts?: OpenOptions<K, V, KIn, VIn>): BpfMap<K, V, KIn, VIn>;
   static fromFd<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(fd: number, opts: OpenOptions<K, V, KIn, VIn> = {}): BpfMap<K, V, KIn, VIn> {
     checkFd(fd);
     const target = fdTarget(fd);
@@ -113,16 +143,20 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Fd
     const info = mapInfo(fd);
     const m = rememberMap(fd, info.type, info.keySize, info.valueSize, info.maxEntries, info.flags);
     const shape: Shape = { ...m, name: info.name };
-    const { key, value } = openCodecs(shape, opts as OpenOptions<unknown, unknown>);
+    const o = opts as OpenOptions<unknown, unknown>;
+    const { key, value } = openCodecs(shape, o.btf ? btfOpenOptions(info, o) : o);
     const map = new BpfMap<K, V, KIn, VIn>(fd, shape, key, value);
     map.#id = info.id;
     return map;
   }
 
+  /** BPF_OBJ_GET: opens the map pinned at `path`, with the codecs of the map's own BTF (`btf: true`). */
+  static fromPin(path: string, opts: OpenOptions<any, any> & { btf: true }): BpfMap<any, any>;
   /**
    * BPF_OBJ_GET: opens the map pinned at `path` on a bpffs (mounting the bpffs is the caller's job;
    * the error says so when the path is missing).
    */
+  static fromPin<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(path: string, opts?: OpenOptions<K, V, KIn, VIn>): BpfMap<K, V, KIn, VIn>;
   static fromPin<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(path: string, opts: OpenOptions<K, V, KIn, VIn> = {}): BpfMap<K, V, KIn, VIn> {
     let fd: number;
     try {
@@ -133,7 +167,10 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Fd
     return adopt(fd, opts, `${path}`);
   }
 
+  /** BPF_MAP_GET_FD_BY_ID: opens map `id` with the codecs of the map's own BTF (`btf: true`). */
+  static fromId(id: number, opts: OpenOptions<any, any> & { btf: true }): BpfMap<any, any>;
   /** BPF_MAP_GET_FD_BY_ID: opens map `id` (ids come from list(), info(), or a map of maps). */
+  static fromId<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(id: number, opts?: OpenOptions<K, V, KIn, VIn>): BpfMap<K, V, KIn, VIn>;
   static fromId<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V>(id: number, opts: OpenOptions<K, V, KIn, VIn> = {}): BpfMap<K, V, KIn, VIn> {
     const fd = mapGetFdById(id, openFlags(opts as OpenOptions<unknown, unknown>));
     return adopt(fd, opts, `map id ${id}`);

@@ -15,5 +15,5 @@ export { BpfMap, BpfMap as Map } from "./map.ts";
 export { type BpfMapInfo } from "./info.ts";
 export { type IterOptions } from "./iter.ts";
 export { fdId, type FdRef } from "./of-maps.ts";
-export { type InnerMap, type MapSpec, type OpenOptions, type RawCodec, type ValueIn, type ValueOf } from "./spec.ts";
+export { type InnerMap, type MapBtf, type MapSpec, type OpenOptions, type RawCodec, type ValueIn, type ValueOf } from "./spec.ts";
 export { type FdMapType, mapTypeName, type OfMapsType, type PerCpuMapType } from "./types.ts";

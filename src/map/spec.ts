@@ -4,6 +4,9 @@
  * hold arrays, fd maps take fds and give ids, maps made without codecs hold raw bytes.
  * @module
  */
+import type { Btf } from "../btf/btf.ts";
+import type { LoadedBtf } from "../btf/loaded.ts";
+import type { AnyBtfType } from "../btf/types.ts";
 import { bytes } from "../codec/bytes.ts";
 import type { AnyCodec, Codec, Decoded, Encodable } from "../codec/codec.ts";
 import type { MapCreateOptions } from "../cmd/map.ts";
@@ -25,6 +28,24 @@ export function rawCodec(n: number): RawCodec {
 /** True for the default codec. */
 export function isRaw(c: AnyCodec): boolean {
   return (c as Partial<RawCodec>).raw === true;
+}
+
+/**
+ * The BTF types of a map's key and value (BPF_MAP_CREATE's btf_fd, btf_key_type_id and
+ * btf_value_type_id): the kernel checks them against key_size and value_size, and bpftool
+ * prints the map's elements through them. Unless the spec gives codecs, the map's codecs are
+ * made from these types (codecFromBtf), and sizes left out are taken from them.
+ */
+export interface MapBtf {
+  /**
+   * Where the types are: a Btf, which is loaded (btf.load()) for the map and closed once the
+   * map holds the kernel's reference to it; or a BTF object already loaded, used by fd and left open.
+   */
+  types: Btf | LoadedBtf;
+  /** The key type: a type of `types`, or its id. Leave out for maps without keys. */
+  key?: AnyBtfType | number;
+  /** The value type (one CPU's value for per-CPU maps): a type of `types`, or its id. */
+  value: AnyBtfType | number;
 }
 
 /** The inner map of a map of maps: an existing map (any object with an fd), or a spec for a template. */
@@ -52,6 +73,8 @@ export interface MapSpec<KC extends AnyCodec = RawCodec, VC extends AnyCodec = R
   maxEntries: number;
   /** Maps of maps: a map every stored map must resemble (it may be closed after creation), or a spec for one. */
   inner?: InnerMap;
+  /** BTF types of the key and value, in place of btfFd, btfKeyTypeId and btfValueTypeId. */
+  btf?: MapBtf;
 }
 
 /** What values of a map of type `T` made with value codec `VC` decode to. */
@@ -78,4 +101,9 @@ export interface OpenOptions<K, V, KIn = K, VIn = V> {
   readOnly?: boolean;
   /** Open write-only (BPF_F_WRONLY); not used by fromFd. */
   writeOnly?: boolean;
+  /**
+   * Codecs from the map's own BTF (bpf_map_info's btf_id, btf_key_type_id, btf_value_type_id)
+   * for the key and value not given: a TypeError when the map has none.
+   */
+  btf?: boolean;
 }

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   Btf, BtfError, type BtfCompositeType, forgetKernelBtf, KernelBtf, kernelBtf, kernelModuleNames, kernelModulesBtf,
 } from "../../mod.ts";
-import { describePriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
+import { describePriv, itPriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
 import { assemble, fixture, Writer } from "./blob.ts";
 
 const SYSFS = "/sys/kernel/btf";
@@ -79,9 +79,7 @@ describePriv("Btf.kernel() on the running kernel", () => {
     }
   });
 
-  it("format('raw') equals `bpftool btf dump file /sys/kernel/btf/vmlinux`", () => {
-    const why = bpftoolWhy();
-    if (why) return void console.warn(`skip: vmlinux raw dump against bpftool: ${why}`);
+  itPriv("format('raw') equals `bpftool btf dump file /sys/kernel/btf/vmlinux`", { kernelScenario: true, skipIf: bpftoolWhy() }, () => {
     const t0 = performance.now();
     const mine = Btf.kernel().format("raw");
     const ms = performance.now() - t0;
@@ -90,20 +88,22 @@ describePriv("Btf.kernel() on the running kernel", () => {
     expect(n).toBeGreaterThan(100_000);
   });
 
-  it("lists, parses and prints every module BTF as `bpftool -B vmlinux btf dump file` does", () => {
+  it("lists and parses every module BTF, split over vmlinux", () => {
     const names = kernelModuleNames();
     expect(names).toEqual(readdirSync(SYSFS).filter((n) => n !== "vmlinux").sort());
     const mods = [...kernelModulesBtf()];
     expect(mods.map((m) => m.name)).toEqual(names);
-    if (!mods.length) return void console.warn(`skip: module BTF: ${kernelRelease} has none in ${SYSFS}`);
     const base = Btf.kernel();
     for (const { name, btf } of mods) {
       expect(btf.base).toBe(base);
       expect(btf.firstId).toBe(base.count);
       expect(Btf.kernelModule(name)).toBe(btf);
     }
-    const why = bpftoolWhy();
-    if (why) return void console.warn(`skip: module raw dumps against bpftool: ${why}`);
+  });
+
+  const noModules = existsSync(SYSFS) && readdirSync(SYSFS).some((n) => n !== "vmlinux") ? undefined : `${kernelRelease} has no module BTF in ${SYSFS}`;
+  itPriv("prints every module BTF as `bpftool -B vmlinux btf dump file` does", { kernelScenario: true, skipIf: noModules ?? bpftoolWhy() }, () => {
+    const mods = [...kernelModulesBtf()], names = mods.map((m) => m.name);
     let lines = 0;
     for (const { name, btf } of mods) lines += sameLines(btf.format("raw"), bpftool(`${SYSFS}/${name}`, `${SYSFS}/vmlinux`));
     console.log(`${mods.length} module BTFs (${names.join(", ")}): ${lines} lines equal to bpftool's`);
@@ -234,9 +234,8 @@ describe("KernelBtf over a directory", () => {
     expect(() => new KernelBtf({ dir: absent }).vmlinux()).toThrow(`kernel BTF: ${absent}/vmlinux does not exist`);
   });
 
-  it("reads a file the kernel will not map (a sysfs attribute, as vmlinux before 6.16), unless told to map only", () => {
-    const attr = "/sys/kernel/uevent_seqnum"; // 4096 bytes by stat, no mmap: kernfs says ENODEV
-    if (!existsSync(attr)) return void console.warn(`skip: the read fallback: no ${attr}`);
+  const attr = "/sys/kernel/uevent_seqnum"; // 4096 bytes by stat, no mmap: kernfs says ENODEV
+  itPriv("reads a file the kernel will not map (a sysfs attribute, as vmlinux before 6.16), unless told to map only", { skipIf: existsSync(attr) ? undefined : `no ${attr}` }, () => {
     const dir = join(tmp, "refuses");
     mkdirSync(dir);
     symlinkSync(attr, join(dir, "vmlinux"));

@@ -53,6 +53,16 @@ export interface Needs {
   config?: string;
   /** A scenario of the runtime rather than the kernel: runs on the host and one kernel of the VM matrix. */
   runtimeScenario?: boolean;
+  /**
+   * A check of the kernel, not of the runtime, and a slow one (comparing all of vmlinux with an
+   * oracle): the VM matrix runs it under one runtime (node) per kernel; the host under all three.
+   */
+  kernelScenario?: boolean;
+  /**
+   * A reason found by the test itself not to run here (a tool not installed, nothing of the kind
+   * on this kernel): the test is skipped, saying it, never counted as passed.
+   */
+  skipIf?: string | null;
 }
 
 /** Why a test cannot run here; `fail` when that is a failure rather than a skip. */
@@ -122,8 +132,9 @@ function judge(needs: Needs): Verdict | null {
   const skip = (why: string): Verdict => ({ why, fail: false });
   if (!isRoot) return skip("needs root (bpf() requires CAP_BPF or CAP_SYS_ADMIN)");
   if (needs.kprobes && !haveKprobes()) return skip(`needs kprobes (CONFIG_KPROBES), absent on ${kernelRelease}`);
+  if (needs.skipIf) return skip(needs.skipIf);
   if (needs.config && configState(needs.config) === "off") return skip(`needs ${needs.config}, off in the build of ${kernelRelease}`);
-  const elsewhere = needs.runtimeScenario ? runtimeScenarioSkip() : null;
+  const elsewhere = needs.runtimeScenario ? runtimeScenarioSkip() : needs.kernelScenario ? kernelScenarioSkip() : null;
   if (elsewhere) return skip(elsewhere);
   const f = needs.feature;
   for (const ref of f === undefined ? [] : isList(f) ? f : [f]) {
@@ -191,6 +202,12 @@ export function matrixKernelForRuntimeScenarios(): string {
  * Why a runtime scenario does not run here, or null: it runs on the host and on one kernel of the
  * VM matrix (matrixKernelForRuntimeScenarios()); the kernel side is covered on every kernel elsewhere.
  */
+/** Why a kernel scenario does not run here: in the VM matrix, only the node cell of each kernel runs it. */
+export function kernelScenarioSkip(): string | null {
+  if (!process.env.TSBPF_VM || runtime === "node") return null;
+  return "a check of the kernel, not the runtime: the VM matrix runs it under node on each kernel";
+}
+
 export function runtimeScenarioSkip(): string | null {
   const vm = process.env.TSBPF_VM_KERNEL;
   if (!process.env.TSBPF_VM || vm === undefined) return null;

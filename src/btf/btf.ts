@@ -3,6 +3,7 @@
  * or program BTF. Parsing indexes type offsets in one pass; types are decoded on first use.
  * @module
  */
+import { HOST_LITTLE } from "../util/endian.ts";
 import { BtfError } from "./error.ts";
 import { decodeType, type DecodeContext } from "./decode.ts";
 import { parseHeader, type BtfHeaderInfo } from "./header.ts";
@@ -18,8 +19,6 @@ import { formatC } from "./format-c.ts";
 import { marshalBtf, type BtfMarshalOptions } from "./marshal.ts";
 import { alignOfType, offsetOfPath, type BtfMemberLocation } from "./offsets.ts";
 import type { BtfLoadOptions, LoadedBtf } from "./loaded.ts";
-
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Options of {@link Btf.parse}. */
 export interface BtfParseOptions {

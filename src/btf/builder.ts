@@ -13,7 +13,8 @@
 import { alignOfType } from "./offsets.ts";
 import { Btf } from "./btf.ts";
 import { BtfError } from "./error.ts";
-import { BTF_MAX_TYPE, BTF_MAX_VLEN, encodeBtf, HOST_LITTLE } from "./encode.ts";
+import { BTF_MAX_TYPE, BTF_MAX_VLEN, encodeBtf } from "./encode.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
 import type { BtfMarshalOptions } from "./marshal.ts";
 import { resolveType, sizeOfType } from "./resolve.ts";
 import { loneSurrogate } from "../util/text.ts";

@@ -17,9 +17,6 @@ export const BTF_MAX_TYPE = 0xfffff;
 /** BTF_MAX_NAME_OFFSET: the largest name_off. */
 export const BTF_MAX_NAME_OFFSET = 0xffffff;
 
-/** True on a little-endian host (x86_64, arm64): the default byte order of the output. */
-export const HOST_LITTLE: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** What the encoder reads: the types of ids [firstId, count), in order. */
 export interface EncodeSource {
   /** The first id the blob defines: 1, or the base's count for split BTF. */

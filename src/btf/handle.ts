@@ -18,7 +18,7 @@ import { Attr } from "../sys/attr.ts";
 import { fdTarget } from "../sys/syscalls.ts";
 import { cStringAt } from "../util/text.ts";
 import { Btf, btfLive } from "./btf.ts";
-import { HOST_LITTLE } from "./encode.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
 import type { BtfHandleInfo, BtfLoadOptions, LoadedBtf } from "./loaded.ts";
 import { missingBtfFeatures } from "./probe.ts";
 import { sanitizeBtf } from "./sanitize.ts";

@@ -3,11 +3,10 @@
  * with the trailer sizes of layout.ts, every record checked to end inside the section.
  * @module
  */
+import { HOST_LITTLE } from "../util/endian.ts";
 import { BtfError } from "./error.ts";
 import type { BtfHeaderInfo } from "./header.ts";
 import type { KindLayouts } from "./layout.ts";
-
-const HOST_LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * One pass over the type section recording each type's absolute byte offset: no per-type

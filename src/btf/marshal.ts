@@ -4,7 +4,8 @@
  * @module
  */
 import type { Btf } from "./btf.ts";
-import { encodeBtf, HOST_LITTLE } from "./encode.ts";
+import { encodeBtf } from "./encode.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
 
 /** Options of {@link Btf.marshal} (libbpf's btf__raw_data, with btf__set_endianness). */
 export interface BtfMarshalOptions {

@@ -7,7 +7,7 @@ import { Errno } from "../uapi/errno.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { cStringAt } from "../util/text.ts";
 import { cString } from "./attr.ts";
-import { type Backend, getBackend, keepAlive } from "./backend.ts";
+import { getBackend, keepAlive } from "./backend.ts";
 import { syscallNumbers } from "./nr.ts";
 
 const AT_FDCWD = -100;
@@ -16,18 +16,6 @@ const O_DIRECTORY = 0o200000;
 const O_CLOEXEC = 0o2000000;
 const SEEK_SET = 0;
 const SEEK_END = 2;
-
-// Two calls nr.ts does not list yet (arch/x86/entry/syscalls/syscall_64.tbl, asm-generic/unistd.h).
-const EXTRA: Readonly<Record<string, { lseek: number; getdents64: number }>> = {
-  x86_64: { lseek: 8, getdents64: 217 },
-  aarch64: { lseek: 62, getdents64: 61 },
-};
-
-function extra(b: Backend): { lseek: number; getdents64: number } {
-  const e = EXTRA[b.arch];
-  if (e === undefined) throw new Error(`tsbpf: unsupported architecture ${b.arch}; x86_64 and aarch64 are supported`);
-  return e;
-}
 
 /** openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | extra): the fd, which the caller owns and closes. */
 export function openRead(path: string, flags = 0): number {
@@ -48,7 +36,7 @@ export function closeQuietly(fd: number): void {
 /** The size of the file open on `fd` (lseek to its end, then back to 0); `what` names it in errors. */
 export function fileSize(fd: number, what: string): number {
   const b = getBackend();
-  const n = extra(b).lseek;
+  const n = syscallNumbers(b.arch).lseek;
   const size = b.syscall(n, fd, 0, SEEK_END);
   if (size < 0) throw new SyscallError("lseek", -size, what);
   const r = b.syscall(n, fd, 0, SEEK_SET);
@@ -100,7 +88,7 @@ export function readFileBytes(path: string): Uint8Array {
 /** The entry names of directory `path` (getdents64), without "." and "..", in the order the kernel gives. */
 export function listDirectory(path: string): string[] {
   const b = getBackend();
-  const n = extra(b).getdents64;
+  const n = syscallNumbers(b.arch).getdents64;
   const fd = openRead(path, O_DIRECTORY);
   const names: string[] = [];
   try {

@@ -9,11 +9,10 @@ import { cStringAt } from "../util/text.ts";
 import { cString } from "./attr.ts";
 import { getBackend, keepAlive } from "./backend.ts";
 import { syscallNumbers } from "./nr.ts";
+import { openRead } from "./file.ts";
 import { checkFd } from "../util/args.ts";
 
 const AT_FDCWD = -100;
-const O_RDONLY = 0;
-const O_CLOEXEC = 0o2000000;
 
 /** The syscall numbers of the backend's architecture. */
 function nr(): ReturnType<typeof syscallNumbers> {
@@ -63,9 +62,7 @@ export function readAll(fd: number, chunk = 65536): Uint8Array {
 export function readTextFile(path: string, max = 65536): string {
   const b = getBackend();
   const n = nr();
-  const p = cString(path);
-  const fd = b.syscall(n.openat, AT_FDCWD, b.address(p), O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) throw new SyscallError("open", -fd, path);
+  const fd = openRead(path);
   try {
     const buf = new Uint8Array(new ArrayBuffer(max));
     const addr = b.address(buf);
@@ -81,7 +78,6 @@ export function readTextFile(path: string, max = 65536): string {
     return cStringAt(buf, 0, len);
   } finally {
     b.syscall(n.close, fd);
-    keepAlive(p);
   }
 }
 

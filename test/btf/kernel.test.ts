@@ -11,17 +11,10 @@ import {
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
 import { assemble, fixture, Writer } from "./blob.ts";
+import { bpftoolMissing } from "../helpers/tools.ts";
 
 const SYSFS = "/sys/kernel/btf";
 
-function bpftoolWhy(): string | undefined {
-  try {
-    execFileSync("bpftool", ["version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs bpftool (apt-get install bpftool)";
-  }
-}
 // bpftool 7.1 takes a split BTF's base as -B, not as a "base" keyword.
 const bpftool = (file: string, base?: string) =>
   execFileSync("bpftool", [...(base ? ["-B", base] : []), "btf", "dump", "file", file], { encoding: "utf8", maxBuffer: 1 << 28 });
@@ -79,7 +72,7 @@ describePriv("Btf.kernel() on the running kernel", () => {
     }
   });
 
-  itPriv("format('raw') equals `bpftool btf dump file /sys/kernel/btf/vmlinux`", { kernelScenario: true, skipIf: bpftoolWhy() }, () => {
+  itPriv("format('raw') equals `bpftool btf dump file /sys/kernel/btf/vmlinux`", { kernelScenario: true, skipIf: bpftoolMissing() }, () => {
     const t0 = performance.now();
     const mine = Btf.kernel().format("raw");
     const ms = performance.now() - t0;
@@ -102,7 +95,7 @@ describePriv("Btf.kernel() on the running kernel", () => {
   });
 
   const noModules = existsSync(SYSFS) && readdirSync(SYSFS).some((n) => n !== "vmlinux") ? undefined : `${kernelRelease} has no module BTF in ${SYSFS}`;
-  itPriv("prints every module BTF as `bpftool -B vmlinux btf dump file` does", { kernelScenario: true, skipIf: noModules ?? bpftoolWhy() }, () => {
+  itPriv("prints every module BTF as `bpftool -B vmlinux btf dump file` does", { kernelScenario: true, skipIf: noModules ?? bpftoolMissing() }, () => {
     const mods = [...kernelModulesBtf()], names = mods.map((m) => m.name);
     let lines = 0;
     for (const { name, btf } of mods) lines += sameLines(btf.format("raw"), bpftool(`${SYSFS}/${name}`, `${SYSFS}/vmlinux`));

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type AnyBtfType, Btf, BtfError, type BtfCompositeType } from "../../mod.ts";
 import { itPriv } from "../helpers/env.ts";
 import { assemble, fixture, Writer } from "./blob.ts";
+import { toolMissing } from "../helpers/tools.ts";
 
 const INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, CONST = 10, PROTO = 13, FLOAT = 16, ENUM64 = 19;
 
@@ -193,14 +194,6 @@ describe("offsetOf and alignof on the clang fixture", () => {
 const tmp = mkdtempSync(join(tmpdir(), "tsbpf-offsets-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function toolWhy(cmd: string, args: string[]): string | undefined {
-  try {
-    execFileSync(cmd, args, { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return `needs ${cmd}`;
-  }
-}
 
 // Stable UAPI fields (all in Linux 5.10): the offsets the kernel's BTF must agree with C on.
 const UAPI: [ctype: string, btfName: string, kind: "struct" | "union", paths: string[], fixedSize: boolean][] = [
@@ -313,8 +306,8 @@ function flatten(btf: Btf, t: BtfCompositeType, base = 0, out: Map<string, { bit
 }
 
 describe("offsetOf and alignof on the running kernel's BTF", () => {
-  const clang = toolWhy("clang-19", ["--version"]);
-  const gcc = toolWhy("gcc", ["--version"]);
+  const clang = toolMissing("clang-19", ["--version"]);
+  const gcc = toolMissing("gcc", ["--version"]);
 
   itPriv("agree with clang's offsetof, _Alignof and sizeof of the UAPI headers", { kernelScenario: true, skipIf: clang }, () => {
     const btf = Btf.kernel();

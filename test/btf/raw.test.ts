@@ -8,24 +8,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Btf } from "../../mod.ts";
 import { assemble, fixture, fixtureDir, Writer } from "./blob.ts";
+import { bpftoolMissing, itIf } from "../helpers/tools.ts";
 
-function bpftoolWhy(): string | undefined {
-  try {
-    execFileSync("bpftool", ["version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs bpftool (apt-get install bpftool)";
-  }
-}
-const noBpftool = bpftoolWhy();
+const noBpftool = bpftoolMissing();
 const noSysfs = existsSync("/sys/kernel/btf/vmlinux") ? undefined : "needs /sys/kernel/btf/vmlinux";
 
-function needing(why: string | undefined, name: string, fn: () => void): void {
-  if (why) {
-    console.warn(`skip: ${name}: ${why}`);
-    it.skip(`${name} (skipped: ${why})`, fn);
-  } else it(name, fn);
-}
 
 // bpftool 7.1 takes a split BTF's base as -B, not as a "base" keyword.
 const bpftool = (file: string, base?: string) => execFileSync("bpftool", [...(base ? ["-B", base] : []), "btf", "dump", "file", file], { encoding: "utf8", maxBuffer: 1 << 28 });
@@ -55,14 +42,14 @@ function splitOn(base: Btf): Uint8Array {
 }
 
 describe("format('raw') equals bpftool btf dump", () => {
-  needing(noBpftool, "the clang fixture (and its recorded oracle)", () => {
+  itIf(noBpftool, "the clang fixture (and its recorded oracle)", () => {
     const mine = Btf.parse(fixture("kinds.el.btf")).format("raw");
     expect(sameLines(mine, bpftool(join(fixtureDir, "kinds.el.btf")))).toBeGreaterThan(90);
     expect(mine).toBe(readFileSync(join(fixtureDir, "kinds.raw.txt"), "utf8"));
     expect(Btf.parse(fixture("kinds.eb.btf")).format("raw")).toBe(bpftool(join(fixtureDir, "kinds.eb.btf")));
   });
 
-  needing(noBpftool, "odd encodings: unnamed int encodings, unknown linkages, negative unsigned enums, u32 sizes", () => {
+  itIf(noBpftool, "odd encodings: unnamed int encodings, unknown linkages, negative unsigned enums, u32 sizes", () => {
     const w = new Writer();
     w.type(w.str("odd_int"), 1, 0, false, 16, (3 << 24) | (5 << 16) | 100); // 1: SIGNED|CHAR is not a named encoding
     w.type(0, 13, 1, false, 0, w.str("p"), 1); // 2: proto
@@ -85,7 +72,7 @@ describe("format('raw') equals bpftool btf dump", () => {
     expect(sameLines(Btf.parse(readFileSync(f)).format("raw"), bpftool(f))).toBe(25);
   });
 
-  needing(noBpftool, "split BTF on the fixture", () => {
+  itIf(noBpftool, "split BTF on the fixture", () => {
     const base = Btf.parse(fixture("kinds.el.btf"));
     const f = join(tmp, "split-fixture.btf");
     writeFileSync(f, splitOn(base));
@@ -93,7 +80,7 @@ describe("format('raw') equals bpftool btf dump", () => {
     expect(sameLines(mine, bpftool(f, join(fixtureDir, "kinds.el.btf")))).toBe(8);
   });
 
-  needing(noBpftool ?? noSysfs, "split BTF on vmlinux", () => {
+  itIf(noBpftool ?? noSysfs, "split BTF on vmlinux", () => {
     const base = Btf.parse(readFileSync("/sys/kernel/btf/vmlinux"));
     const f = join(tmp, "split-vmlinux.btf");
     writeFileSync(f, splitOn(base));

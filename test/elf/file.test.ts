@@ -7,27 +7,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ElfError, ElfFile, functionOffset, SectionType, SymbolType } from "../../src/elf/mod.ts";
+import { itIf, toolMissing } from "../helpers/tools.ts";
 
 const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "fixtures", "elf");
 const fixture = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
 const LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6";
 
-function readelfWhy(): string | undefined {
-  try {
-    execFileSync("llvm-readelf-19", ["--version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs llvm-readelf-19 (apt-get install llvm-19)";
-  }
-}
-const noReadelf = readelfWhy();
-
-function needing(why: string | undefined, name: string, fn: () => void): void {
-  if (why) {
-    console.warn(`skip: ${name}: ${why}`);
-    it.skip(`${name} (skipped: ${why})`, fn);
-  } else it(name, fn);
-}
+const noReadelf = toolMissing("llvm-readelf-19", ["--version"], "llvm-19");
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -52,7 +38,7 @@ function sameAsReadelf(path: string): void {
 
 describe("ElfFile", () => {
   for (const order of ["el", "eb"]) {
-    needing(noReadelf, `reader.${order}.o: sections, symbols and relocations as llvm-readelf prints them`, () => sameAsReadelf(join(dir, `reader.${order}.o`)));
+    itIf(noReadelf, `reader.${order}.o: sections, symbols and relocations as llvm-readelf prints them`, () => sameAsReadelf(join(dir, `reader.${order}.o`)));
   }
 
   it("reads both byte orders the same", () => {
@@ -70,7 +56,7 @@ describe("ElfFile", () => {
     expect(el.section(".bss")!.size).toBe(4);
   });
 
-  needing(noReadelf, "libc: sections and symbols as llvm-readelf prints them", () => {
+  itIf(noReadelf, "libc: sections and symbols as llvm-readelf prints them", () => {
     const elf = ElfFile.parse(new Uint8Array(readFileSync(LIBC)));
     const j = readelf(LIBC, "-S", "--dyn-syms");
     expect(elf.sections.length).toBe(j.Sections.length);

@@ -10,6 +10,7 @@ import { assemble, Writer } from "../btf/blob.ts";
 import { describePriv, itPriv } from "../helpers/env.ts";
 import { bpfError } from "../helpers/expect.ts";
 import { spy } from "./spy.ts";
+import { bpftoolMissing } from "../helpers/tools.ts";
 
 // struct key { u32 pid; char comm[16]; } and a value with kind_flag bitfields, an enum, a bool,
 // an anonymous union, an array: kinds every kernel of the matrix (5.10+) takes and bpftool 7.1 prints.
@@ -43,14 +44,6 @@ const v2 = { calls: 1n, a: 0, b: 15, c: 0n, st: 3, flag: false, i: 100, n: 100, 
 const f1 = { calls: 5, a: "0x5", b: "0x1d", c: "0x1cbe991a14", st: "BUSY", flag: true, "": { i: 4294967294, n: -2 }, grid: [1, -2, 3], s: -7 };
 const f2 = { calls: 1, a: "0x0", b: "0xf", c: "0x0", st: 3, flag: false, "": { i: 100, n: 100 }, grid: [0, 0, 0], s: 0 };
 
-function bpftoolWhy(): string | undefined {
-  try {
-    execFileSync("bpftool", ["version"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "needs bpftool (apt-get install bpftool)";
-  }
-}
 
 /** This process's open BTF object fds. */
 function btfFds(): string[] {
@@ -119,7 +112,7 @@ describePriv("maps typed by BTF", () => {
     expect(() => m.set(k1, { ...v1, a: 8 })).toThrow(/map "btf_hash" \(hash\) value: struct value: \.a: unsigned int:3: expects an integer in \[0, 7\], got 8/);
   });
 
-  const noBpftool = bpftoolWhy();
+  const noBpftool = bpftoolMissing();
   if (noBpftool) console.warn(`skip: bpftool prints the same values: ${noBpftool}`);
   (noBpftool ? it.skip : itPriv)(`bpftool prints the same values under "formatted"${noBpftool ? ` [skipped: ${noBpftool}]` : ""}`, () => {
     using m = BpfMap.create({ type: MapType.hash, maxEntries: 8, btf: { types: btf, key, value } });

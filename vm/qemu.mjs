@@ -9,7 +9,7 @@ import { createWriteStream } from "node:fs";
  * QEMU's arguments for one VM. Pure, so it can be tested. `append` adds kernel parameters (env
  * TSBPF_VM_APPEND, e.g. loglevel=7); `cpu` is QEMU's CPU model (env TSBPF_VM_CPU; Bun needs AVX2).
  */
-export function qemuArgs({ kernelDir, name, project, runDir, memory = 1024, append = process.env.TSBPF_VM_APPEND, cpu = process.env.TSBPF_VM_CPU || "max" }) {
+export function qemuArgs({ kernelDir, name, project, runDir, memory = 2048, append = process.env.TSBPF_VM_APPEND, cpu = process.env.TSBPF_VM_CPU || "max" }) {
   for (const [what, p] of [["project", project], ["run dir", runDir]]) {
     // The kernel command line splits on spaces and QEMU's option parser on commas.
     if (/[\s,]/.test(p)) throw new Error(`the ${what} path "${p}" contains a space or comma; the VM matrix cannot share it`);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run test:vm`: the privileged suite on real kernels. Fetches the kernels of vm/kernels.list
-// (cached in .cache/vm/), builds their initramfs, and boots one QEMU VM per kernel x runtime,
-// two at a time, each running scripts/test-all.mjs for that runtime. Prints a table kernel x
-// runtime, then "matrix tests: N passed, N failed, N skipped" summing the cells' tests and, last,
-// "matrix: N passed, N failed" counting cells; exits 1 if any cell failed.
+// (cached in .cache/vm/), builds their initramfs, and boots one QEMU VM per kernel x runtime it
+// runs (each kernel's own list, the 4th column of vm/kernels.list, unless --runtimes gives one for
+// every kernel), two at a time, each running scripts/test-all.mjs for that runtime. Prints a table
+// kernel x runtime ("-" where a kernel did not run a runtime), then "matrix tests: N passed,
+// N failed, N skipped" summing the cells' tests and, last, "matrix: N passed, N failed" counting
+// cells; exits 1 if any cell failed.
 //
-//   node vm/run.mjs [--kernels 5.10,6.1] [--runtimes node] [--jobs 2] [--timeout 900] [vitest args]
+//   node vm/run.mjs [--kernels 5.10,6.1] [--runtimes node] [--jobs 2] [--timeout 1500] [vitest args]
 //
 // Each run gets .cache/vm/runs/<date>-<pid>/ (runs/latest points to the newest; the last 10 are
 // kept), so runs may overlap. Per VM, <run>/<kernel>-<runtime>/ holds console.log (the serial
@@ -16,8 +18,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  argsScript, cell, consoleTail, formatTable, guestVitestArgs, markdownTable, matrixLine, parseArgs, parseKernelList, pool,
-  schedule, selectKernels, testsLine, usage,
+  argsScript, cell, columns, consoleTail, formatTable, guestVitestArgs, markdownTable, matrixLine, parseArgs, parseKernelList, pool,
+  runtimesOf, schedule, selectKernels, testsLine, usage,
 } from "./matrix.mjs";
 import { boot, killAll, qemuArgs } from "./qemu.mjs";
 
@@ -163,7 +165,9 @@ async function main() {
     killAll();
     process.exit(130);
   });
-  say(`${kernels.length} kernel(s) x ${opts.runtimes.join(",")}: ${jobs.length} VMs, ${opts.jobs} at a time, timeout ${opts.timeout}s each; logs in ${rel(opts.runDir)}/`);
+  const cols = columns(kernels, opts.runtimes);
+  const plan = kernels.map((k) => `${k.name}:${runtimesOf(k, opts.runtimes).join(",")}`).join(" ");
+  say(`${plan}: ${jobs.length} VMs, ${opts.jobs} at a time, timeout ${opts.timeout}s each; logs in ${rel(opts.runDir)}/`);
   say(`vitest args in the VMs: ${opts.guestArgs.join(" ") || "(none: every file)"}`);
   const t1 = performance.now();
   const done = await pool(jobs, opts.jobs, (j) => runCell(j, opts));
@@ -171,7 +175,7 @@ async function main() {
 
   const rows = kernels.map((k) => ({
     name: k.name, suite: k.suite, release: readText(join(cache, "kernels", k.name, "release")),
-    cells: opts.runtimes.map((rt) => done.find((d) => d.kernel === k.name && d.cell.runtime === rt).cell),
+    cells: done.filter((d) => d.kernel === k.name).map((d) => d.cell).sort((a, b) => cols.indexOf(a.runtime) - cols.indexOf(b.runtime)),
   }));
   for (const d of done) {
     if (d.cell.ok) continue;
@@ -180,8 +184,8 @@ async function main() {
   }
 
   writeFileSync(join(opts.runDir, "matrix.json"), JSON.stringify({ date: new Date().toISOString(), guestArgs: opts.guestArgs, vmSeconds: vmWall, prepareSeconds: prepared, rows }, null, 2));
-  writeFileSync(join(opts.runDir, "matrix.md"), markdownTable(rows, opts.runtimes) + "\n");
-  console.log("\n" + formatTable(rows, opts.runtimes));
+  writeFileSync(join(opts.runDir, "matrix.md"), markdownTable(rows, cols) + "\n");
+  console.log("\n" + formatTable(rows, cols));
   console.log(`wall time: ${Math.round(vmWall)}s for the VMs (${opts.jobs} at a time), ${Math.round(prepared)}s to prepare; Markdown table: ${rel(join(opts.runDir, "matrix.md"))}`);
   console.log(testsLine(rows));
   const last = matrixLine(rows);

@@ -59,6 +59,11 @@ export interface Needs {
    */
   kernelScenario?: boolean;
   /**
+   * The VM matrix's kernels (names of vm/kernels.list) that run it, where running it on every
+   * kernel costs minutes under emulation and adds little (the host runs it always).
+   */
+  vmKernels?: readonly string[];
+  /**
    * A reason found by the test itself not to run here (a tool not installed, nothing of the kind
    * on this kernel): the test is skipped, saying it, never counted as passed.
    */
@@ -136,6 +141,10 @@ function judge(needs: Needs): Verdict | null {
   if (needs.config && configState(needs.config) === "off") return skip(`needs ${needs.config}, off in the build of ${kernelRelease}`);
   const elsewhere = needs.runtimeScenario ? runtimeScenarioSkip() : needs.kernelScenario ? kernelScenarioSkip() : null;
   if (elsewhere) return skip(elsewhere);
+  const vmKernel = process.env.TSBPF_VM_KERNEL;
+  if (needs.vmKernels && process.env.TSBPF_VM && vmKernel !== undefined && !needs.vmKernels.includes(vmKernel)) {
+    return skip(`slow under emulation: the VM matrix runs it on ${needs.vmKernels.join(" and ")} only (this is ${vmKernel})`);
+  }
   const f = needs.feature;
   for (const ref of f === undefined ? [] : isList(f) ? f : [f]) {
     const v = featureCheck(ref);
@@ -198,16 +207,16 @@ export function matrixKernelForRuntimeScenarios(): string {
   return names[names.length - 1];
 }
 
-/**
- * Why a runtime scenario does not run here, or null: it runs on the host and on one kernel of the
- * VM matrix (matrixKernelForRuntimeScenarios()); the kernel side is covered on every kernel elsewhere.
- */
 /** Why a kernel scenario does not run here: in the VM matrix, only the node cell of each kernel runs it. */
 export function kernelScenarioSkip(): string | null {
   if (!process.env.TSBPF_VM || runtime === "node") return null;
   return "a check of the kernel, not the runtime: the VM matrix runs it under node on each kernel";
 }
 
+/**
+ * Why a runtime scenario does not run here, or null: it runs on the host and on one kernel of the
+ * VM matrix (matrixKernelForRuntimeScenarios()); the kernel side is covered on every kernel elsewhere.
+ */
 export function runtimeScenarioSkip(): string | null {
   const vm = process.env.TSBPF_VM_KERNEL;
   if (!process.env.TSBPF_VM || vm === undefined) return null;

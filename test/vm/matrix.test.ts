@@ -10,9 +10,9 @@ import * as m from "../../vm/matrix.mjs";
 import { qemuArgs } from "../../vm/qemu.mjs";
 
 describe("vm matrix: options", () => {
-  it("defaults to every kernel and runtime, 2 VMs at a time", () => {
+  it("defaults to every kernel with its own runtimes, 2 VMs at a time, 2 GiB and 1500 s each", () => {
     const o = m.parseArgs([]);
-    expect(o).toMatchObject({ kernels: null, runtimes: ["node", "bun", "deno"], jobs: 2, all: false, vitestArgs: [] });
+    expect(o).toMatchObject({ kernels: null, runtimes: null, jobs: 2, timeout: 1500, memory: 2048, all: false, vitestArgs: [] });
   });
 
   it("takes lists, numbers and passes everything else to vitest", () => {
@@ -21,7 +21,8 @@ describe("vm matrix: options", () => {
   });
 
   it("rejects unknown runtimes and bad numbers", () => {
-    expect(() => m.parseArgs(["--runtimes", "node,python"])).toThrow(/python/);
+    expect(() => m.parseArgs(["--runtimes", "node,python"])).toThrow(/--runtimes: unknown runtime "python"/);
+    expect(() => m.parseArgs(["--runtimes", ","])).toThrow(/--runtimes: no runtime given/);
     expect(() => m.parseArgs(["--jobs", "0"])).toThrow(/positive/);
     expect(() => m.parseArgs(["--kernels"])).toThrow(/needs a value/);
   });
@@ -32,6 +33,54 @@ describe("vm matrix: kernels", () => {
 
   it("vm/kernels.list has the five kernels of the issue", () => {
     expect(list.map((k: { suite: string }) => k.suite)).toEqual(["bullseye-security", "bookworm", "bookworm-backports", "trixie", "sid"]);
+  });
+
+  it("node runs on every kernel, bun and deno on the oldest and the newest", () => {
+    expect(list.map((k: { name: string; runtimes: string[] }) => `${k.name}:${k.runtimes.join(",")}`)).toEqual([
+      "5.10:node,bun,deno", "6.1:node", "6.12-bpo:node", "6.12:node", "sid:node,bun,deno",
+    ]);
+  });
+
+  it("a line's runtimes column is optional (node) and checked", () => {
+    const two = m.parseKernelList("# name suite archive runtimes\na s http://x\nb t http://y deno,node  # comment\n");
+    expect(two).toEqual([
+      { name: "a", suite: "s", url: "http://x", runtimes: ["node"] },
+      { name: "b", suite: "t", url: "http://y", runtimes: ["deno", "node"] },
+    ]);
+    expect(() => m.parseKernelList("a s http://x\nb s http://x node,python\n")).toThrow(
+      'vm/kernels.list line 2 ("b s http://x node,python"): unknown runtime "python": choose from node,bun,deno',
+    );
+    expect(() => m.parseKernelList("a s http://x node extra\n")).toThrow(/line 1 .*expected "name suite archive-url \[runtimes\]"/);
+    expect(() => m.parseKernelList("a s\n")).toThrow(/line 1 .*expected/);
+  });
+
+  it("the default matrix: node on all five, bun and deno on 5.10 and sid, 9 VMs", () => {
+    const ids = m.schedule(list, null).map((j: { kernel: { name: string }; runtime: string }) => `${j.kernel.name}/${j.runtime}`);
+    expect(ids).toEqual(["5.10/node", "6.1/node", "6.12-bpo/node", "6.12/node", "sid/node", "5.10/deno", "sid/deno", "5.10/bun", "sid/bun"]);
+    expect(m.columns(list, null)).toEqual(["node", "bun", "deno"]);
+  });
+
+  it("--runtimes replaces every kernel's own list", () => {
+    const ks = [{ name: "a", runtimes: ["node", "bun"] }, { name: "b", runtimes: ["node"] }];
+    const ids = (js: { kernel: { name: string }; runtime: string }[]) => js.map((j) => `${j.kernel.name}/${j.runtime}`).sort();
+    expect(ids(m.schedule(ks, null))).toEqual(["a/bun", "a/node", "b/node"]);
+    expect(ids(m.schedule(ks, ["deno"]))).toEqual(["a/deno", "b/deno"]);
+    expect(m.columns(ks, null)).toEqual(["node", "bun"]);
+    expect(m.columns(ks, ["deno", "node"])).toEqual(["node", "deno"]);
+    // `node vm/run.mjs --kernels 6.1 --runtimes bun`: bun on 6.1, whose own list is node only.
+    const o = m.parseArgs(["--kernels", "6.1", "--runtimes", "bun"]);
+    const sel = m.selectKernels(list, o.kernels);
+    expect(ids(m.schedule(sel, o.runtimes))).toEqual(["6.1/bun"]);
+    expect(m.columns(sel, o.runtimes)).toEqual(["bun"]);
+    expect(m.parseArgs(["--runtimes", "bun,node,bun"]).runtimes).toEqual(["bun", "node"]);
+  });
+
+  it("boots per-kernel cells longest first, by guess or by the previous run's times", () => {
+    const ks = [{ name: "a", runtimes: ["node", "bun", "deno"] }, { name: "b", runtimes: ["node"] }];
+    const ids = (js: { kernel: { name: string }; runtime: string }[]) => js.map((j) => `${j.kernel.name}/${j.runtime}`);
+    expect(ids(m.schedule(ks, null))).toEqual(["a/node", "b/node", "a/deno", "a/bun"]);
+    const times = { "a/node": 300, "a/bun": 200, "a/deno": 250, "b/node": 100, "b/bun": 999 };
+    expect(ids(m.schedule(ks, null, times))).toEqual(["a/node", "a/deno", "a/bun", "b/node"]);
   });
 
   it("selects by name or suite, in list order, and names unknown ones", () => {
@@ -105,6 +154,28 @@ describe("vm matrix: results", () => {
 
   it("the tests line sums the cells and counts a missing report as a failure", () => {
     expect(m.testsLine(rows)).toBe("matrix tests: 17 passed, 2 failed, 4 skipped");
+  });
+
+  it("a runtime a kernel does not run is '-' in both tables and counts nowhere", () => {
+    const two = [rows[0], { name: "6.1", suite: "bookworm", release: "6.1.0-50-amd64", cells: [{ ...m.cell({ node: { passed: 5, failed: 0, skipped: 0 } }, "node"), seconds: 60, attempts: 1 }] }];
+    const t = m.formatTable(two, rt).split("\n");
+    expect(t[2]).toMatch(/^6\.1 \(6\.1\.0-50-amd64\) +ok 5\/0\/0 60s +- +-$/);
+    expect(t[3]).toMatch(/-: not run on that kernel/);
+    expect(m.markdownTable(two, rt).split("\n")[3]).toBe("| 6.1.0-50-amd64 | bookworm | pass 5/0/0, 60 s | - | - |");
+    expect(m.matrixLine(two)).toBe("matrix: 2 passed, 2 failed");
+    expect(m.testsLine(two)).toBe("matrix tests: 22 passed, 2 failed, 4 skipped");
+    // Only node cells, all passing: the sums pass although bun and deno show "-" on 6.1.
+    const nodeOnly = [
+      { name: "5.10", suite: "bullseye-security", release: null, cells: [{ ...m.cell({ node: { passed: 3, failed: 0, skipped: 1 } }, "node"), seconds: 9 }, { ...m.cell({ bun: { passed: 3, failed: 0, skipped: 1 } }, "bun"), seconds: 9 }] },
+      two[1],
+    ];
+    expect(m.formatTable(nodeOnly, ["node", "bun"]).split("\n")[2]).toMatch(/^6\.1 \(6\.1\.0-50-amd64\) +ok 5\/0\/0 60s +-$/);
+    expect(m.matrixLine(nodeOnly)).toBe("matrix: 3 passed, 0 failed");
+    expect(m.testsLine(nodeOnly)).toBe("matrix tests: 11 passed, 0 failed, 2 skipped");
+  });
+
+  it("a table where every kernel ran every runtime has no '-' legend", () => {
+    expect(m.formatTable(rows, rt)).not.toMatch(/not run/);
   });
 
   it("boots the longest cells first", () => {

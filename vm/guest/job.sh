@@ -27,10 +27,15 @@ export CI=1 # plain (not interactive) vitest output on the serial console
 mkdir -p "$HOME" "$XDG_CACHE_HOME"
 ulimit -l unlimited 2>/dev/null # old kernels charge BPF maps to RLIMIT_MEMLOCK
 
+# Powers the VM off and never returns: the power-off is asynchronous, and if this shell (PID 1)
+# ended first the kernel would panic, which in a CI log looks like a crash. Shell builtins only:
+# the power-off shuts the 9p shares down (the host root, where sleep lives), so a command run
+# after it can fail to exec ("sleep: Input/output error"). The wait is a read of the console,
+# which gets no input (QEMU's stdin is /dev/null).
 poweroff() {
-  sync
+  echo s > /proc/sysrq-trigger # sync
   echo o > /proc/sysrq-trigger
-  sleep 30
+  while :; do read -r _ < /dev/console || :; done
 }
 
 cd "$project" || { echo "tsbpf-job: no project at $project"; poweroff; }
@@ -39,5 +44,6 @@ echo "tsbpf-job: kernel $(uname -r); node scripts/test-all.mjs $*"
 node scripts/test-all.mjs "$@"
 rc=$?
 echo "tsbpf-job: exit $rc"
-echo "$rc" > "$run/status.tmp" && mv "$run/status.tmp" "$run/status"
+# The host reads status after QEMU has exited, so a plain write is atomic enough.
+echo "$rc" > "$run/status"
 poweroff

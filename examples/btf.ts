@@ -9,14 +9,14 @@ console.log(task.size, task.members.find((m) => m.name === "pid")); // e.g. 3264
 const sk = vmlinux.find("sock", "struct")!;
 console.log(vmlinux.offsetOf(sk, "__sk_common.skc_family").bitOffset / 8); // 16
 
-// Types built here, printed as bpftool prints them, and used as a map's key and value.
+// Types built here, printed as C as `bpftool btf dump ... format c` prints them, and used as a map's key and value.
 const b = new BtfBuilder();
 const u32 = b.addInt("unsigned int", 4);
 const char = b.addInt("char", 1, { char: true });
 const comm = b.addArray(char, u32, 16);
 const value = b.addCStruct("proc", [{ name: "pid", type: u32 }, { name: "comm", type: comm }]);
 const types = b.build();
-console.log(types.format("raw").split("\n")[3]); // [4] STRUCT 'proc' size=20 vlen=2
+console.log(types.format("c").includes("struct proc {")); // true
 
 using procs = BpfMap.create({ type: MapType.hash, maxEntries: 64, btf: { types, key: u32, value } });
 procs.set(1, { pid: 1, comm: "init" });

@@ -19,3 +19,13 @@ describe.skipIf(skip !== null)(`generators${skip ? ` [skipped: ${skip}]` : ""}`,
     expect(r.stdout).toContain("matches llvm-mc and llvm-objdump 19");
   }, 240_000);
 });
+
+// The SEC() table (scripts/gen-sec.mjs) needs only Node, not llvm: its own skip, so it runs wherever the host's Node run goes.
+const secSkip = process.env.TSBPF_VM ? "checked by the host run, not in VMs" : runtime !== "node" ? "checked once, by the Node run" : null;
+describe.skipIf(secSkip !== null)(`SEC() table generator${secSkip ? ` [skipped: ${secSkip}]` : ""}`, () => {
+  it("src/uapi/sec.gen.ts is what gen-sec.mjs makes of scripts/sec-defs.tsv (gen-sec.mjs --check)", () => {
+    const r = spawnSync("node", [join(root, "scripts", "gen-sec.mjs"), "--check"], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, `${r.stdout}${r.stderr}`.slice(-2000)).toBe(0);
+    expect(r.stdout).toContain("matches scripts/sec-defs.tsv (116 entries)");
+  });
+});

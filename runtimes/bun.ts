@@ -5,6 +5,7 @@
  */
 import type { Backend } from "../src/sys/backend.ts";
 import { linuxArch, syscallNumbers } from "../src/sys/nr.ts";
+import { pollBackend, pollThread, pollWorkerSource } from "./poll-thread.ts";
 
 interface BunFfi {
   dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): {
@@ -40,6 +41,13 @@ export function bunBackend(libc = "libc.so.6"): Backend {
   const sys6 = lib6.symbols.syscall as (...args: number[]) => number | bigint;
   const errno = new Int32Array(ffi.toArrayBuffer((lib.symbols.__errno_location as () => number)(), 0, 4));
   const SYS_BPF = nr.bpf;
+  // bun:ffi has no asynchronous call: poll(2) blocks in a Worker of its own.
+  const prelude = `const { dlopen } = require("bun:ffi");
+const c = dlopen(${JSON.stringify(libc)}, { poll: { args: ["ptr", "u64", "i32"], returns: "i32" }, eventfd: { args: ["u32", "i32"], returns: "i32" } });
+const poll = c.symbols.poll, eventfd = c.symbols.eventfd;
+const onStart = (f) => { self.onmessage = (e) => f(e.data); };`;
+  type BunWorker = { addEventListener(ev: string, f: (e: unknown) => void): void; postMessage(m: unknown): void; ref(): void; unref(): void };
+  const g = globalThis as unknown as { Worker: new (url: string) => BunWorker; Blob: new (parts: string[]) => unknown; URL: { createObjectURL(b: unknown): string } };
   return {
     name: "bun",
     arch,
@@ -73,5 +81,11 @@ export function bunBackend(libc = "libc.so.6"): Backend {
       const f = ffi.CFunction({ ptr: addr, args: ["i64", "i64", "i64", "i64"], returns: "i64_fast" });
       return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
     },
+    ...pollBackend(pollThread((sab, onError) => {
+      const w = new g.Worker(g.URL.createObjectURL(new g.Blob([pollWorkerSource(prelude)])));
+      w.addEventListener("error", onError);
+      w.postMessage(sab);
+      return w;
+    }, (fd, buf) => void sys6(nr.write, fd, ffi.ptr(buf), buf.length, 0, 0, 0))),
   };
 }

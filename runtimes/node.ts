@@ -5,6 +5,7 @@
  */
 import type { Backend } from "../src/sys/backend.ts";
 import { linuxArch, syscallNumbers } from "../src/sys/nr.ts";
+import { pollBackend, pollThread, pollWorkerSource } from "./poll-thread.ts";
 
 interface Koffi {
   load(path: string): { func(decl: string): (...args: unknown[]) => unknown };
@@ -20,12 +21,15 @@ interface NodeProcess {
   getBuiltinModule(id: string): unknown;
 }
 
-/** Loads koffi from this package's dependencies; a clear error if it is not installed. */
-function loadKoffi(): Koffi {
+type Require = ((id: string) => unknown) & { resolve(id: string): string };
+
+/** Loads koffi from this package's dependencies (and says where: Workers load it too); a clear error if it is not installed. */
+function loadKoffi(): Koffi & { path: string } {
   const proc = (globalThis as unknown as { process: NodeProcess }).process;
-  const mod = proc.getBuiltinModule("module") as { createRequire(url: string): (id: string) => unknown };
+  const mod = proc.getBuiltinModule("module") as { createRequire(url: string): Require };
   try {
-    return mod.createRequire((import.meta as { url: string }).url)("koffi") as Koffi;
+    const req = mod.createRequire((import.meta as { url: string }).url);
+    return Object.assign(req("koffi") as Koffi, { path: req.resolve("koffi") });
   } catch (e) {
     throw new Error(`tsbpf: Node needs the 'koffi' package for FFI (npm install koffi): ${(e as Error).message}`);
   }
@@ -44,6 +48,12 @@ export function nodeBackend(libc = "libc.so.6"): Backend {
   ) => number;
   const sys6 = lib.func("long syscall(long, long, long, long, long, long, long)") as (...a: number[]) => number;
   const SYS_BPF = nr.bpf;
+  // The poll Worker binds libc's poll and eventfd through koffi of its own.
+  const prelude = `const koffi = require(${JSON.stringify(koffi.path)}), c = koffi.load(${JSON.stringify(libc)});
+const poll = c.func("int poll(void *, unsigned long, int)"), eventfd = c.func("int eventfd(unsigned int, int)");
+const onStart = (f) => require("node:worker_threads").parentPort.once("message", f);`;
+  type NodeWorker = { on(ev: string, f: (e: unknown) => void): void; postMessage(m: unknown): void; ref(): void; unref(): void };
+  const WT = proc.getBuiltinModule("worker_threads") as { Worker: new (src: string, o: { eval: boolean }) => NodeWorker };
   return {
     name: "node",
     arch,
@@ -78,5 +88,11 @@ export function nodeBackend(libc = "libc.so.6"): Backend {
       const f = koffi.decode(addr, koffi.proto("long (long, long, long, long)") as string) as (...a: number[]) => number | bigint;
       return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
     },
+    ...pollBackend(pollThread((sab, onError) => {
+      const w = new WT.Worker(pollWorkerSource(prelude), { eval: true });
+      w.on("error", onError);
+      w.postMessage(sab);
+      return w;
+    }, (fd, buf) => void sys6(nr.write, fd, Number(koffi.address(buf)), buf.length, 0, 0, 0))),
   };
 }

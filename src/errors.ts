@@ -120,3 +120,52 @@ export class SyscallError extends Error {
     this.syscall = syscall;
   }
 }
+
+/** The kernel release and build option a missing feature needs. */
+export interface FeatureNeeds {
+  /** First mainline release with it, "major.minor". */
+  readonly version: string;
+  /** A kernel config option it needs as well (CONFIG_KPROBES, CONFIG_FPROBE), when a build may leave it out. */
+  readonly config?: string;
+}
+
+/**
+ * A feature the library cannot use here: either a probe could not tell whether the kernel has it
+ * (missing privileges, an errno no kernel should give; `needs` is undefined), or the running
+ * kernel lacks it (an attach kind, a link type): then `needs` names the release and config option
+ * it takes, as cilium/ebpf's "not supported, requires X.Y".
+ */
+export class FeatureError extends Error {
+  /** The feature asked about, e.g. "map type ringbuf", "kprobe_multi links". */
+  readonly feature: string;
+  /** The underlying error. */
+  override readonly cause: unknown;
+  /** What the feature needs, when the kernel was found to lack it. */
+  readonly needs?: FeatureNeeds;
+
+  /**
+   * An error probing `feature`, caused by `cause`; with `needs`, the kernel's lack of `feature`
+   * (`cause` then says how it showed: the errno, a missing file).
+   */
+  constructor(feature: string, cause: unknown, needs?: FeatureNeeds) {
+    super(needs ? missingText(feature, cause, needs) : probeText(feature, cause));
+    this.name = "FeatureError";
+    this.feature = feature;
+    this.cause = cause;
+    if (needs) this.needs = needs;
+  }
+}
+
+function probeText(feature: string, cause: unknown): string {
+  const why = cause instanceof BpfError && cause.errno === Errno.EPERM
+    ? "bpf() said EPERM: the process lacks CAP_BPF (with CAP_PERFMON for tracing types, CAP_NET_ADMIN for networking ones), " +
+      "or a security policy of this system forbids it (some refuse trampoline-based programs: fentry, LSM, extensions)"
+    : cause instanceof Error ? cause.message : String(cause);
+  return `cannot probe ${feature}: ${why}`;
+}
+
+function missingText(feature: string, cause: unknown, needs: FeatureNeeds): string {
+  const how = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause);
+  const config = needs.config ? ` built with ${needs.config}` : "";
+  return `${feature} not supported by the running kernel: needs Linux ${needs.version}+${config}${how ? ` (${how})` : ""}`;
+}

@@ -6,28 +6,11 @@
 import { Errno } from "../uapi/errno.gen.ts";
 import { progLoad, type ProgLoadOptions } from "../cmd/prog.ts";
 import { close } from "../cmd/fd.ts";
-import { BpfError, errnoName } from "../errors.ts";
+import { BpfError, errnoName, FeatureError } from "../errors.ts";
 import { ensureMemlock } from "../sys/rlimit.ts";
 
-/** A probe could not tell yes or no: missing privileges, or an error no kernel should give. */
-export class FeatureError extends Error {
-  /** The feature asked about, e.g. "map type ringbuf". */
-  readonly feature: string;
-  /** The underlying error. */
-  override readonly cause: unknown;
-
-  /** An error probing `feature`, caused by `cause`. */
-  constructor(feature: string, cause: unknown) {
-    const why = cause instanceof BpfError && cause.errno === Errno.EPERM
-      ? "bpf() said EPERM: the process lacks CAP_BPF (with CAP_PERFMON for tracing types, CAP_NET_ADMIN for networking ones), " +
-        "or a security policy of this system forbids it (some refuse trampoline-based programs: fentry, LSM, extensions)"
-      : cause instanceof Error ? cause.message : String(cause);
-    super(`cannot probe ${feature}: ${why}`);
-    this.name = "FeatureError";
-    this.feature = feature;
-    this.cause = cause;
-  }
-}
+// FeatureError lives with the other errors (src/errors.ts), so that live objects can throw it too.
+export { FeatureError };
 
 const answers = new Map<string, boolean>();
 

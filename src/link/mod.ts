@@ -1,6 +1,44 @@
 /**
  * Attaching programs to the kernel, one file per attach kind (the bpf_link commands themselves
- * are in cmd/link.ts). Today: socket filters.
+ * are in cmd/link.ts), each returning a BpfLink: tracing (tracepoint, raw tracepoint, kprobe,
+ * kprobe_multi, uprobe, uprobe_multi, fentry/fexit/fmod_ret/LSM/freplace, perf event sampling),
+ * cgroups, networking (XDP, tcx, netkit, netns, netfilter, socket filters) and iterators; with
+ * perf_event_open and tracefs, which several of them share.
  * @module
  */
-export { attachSocketFilter, detachSocketFilter, type ProgramRef } from "./socket-filter.ts";
+export { attachSocketFilter, detachSocketFilter, type ProgramRef, socketFd, type SocketRef } from "./socket-filter.ts";
+export { BpfLink } from "./link.ts";
+export type {
+  CgroupLinkInfo, IterLinkInfo, KprobeMultiLinkInfo, BpfLinkInfo, LinkInfoCommon, NetfilterLinkInfo, NetkitLinkInfo, NetnsLinkInfo,
+  OtherLinkInfo, PerfEventInfo, PerfEventLinkInfo, RawTracepointLinkInfo, SockmapLinkInfo, StructOpsLinkInfo, TcxLinkInfo,
+  TracingLinkInfo, UprobeMultiLinkInfo, XdpLinkInfo,
+} from "./info.ts";
+export { ATTACH_VERSIONS, type AttachFeature } from "./needs.ts";
+export {
+  attachPerfEvent, attachPerfFd, type PerfAttachOptions, type PerfAttachVia, PerfEventLink, type PerfEventOptions, type PerfEventTarget,
+} from "./perf-event.ts";
+export { attachTracepoint, type TracepointOptions } from "./tracepoint.ts";
+export { attachRawTracepoint, type RawTracepointOptions } from "./raw-tracepoint.ts";
+export { attachKprobe, type KprobeOptions } from "./kprobe.ts";
+export { attachKprobeMulti, globMatch, kprobeMultiSymbols, type KprobeMultiOptions, MAX_KPROBE_MULTI } from "./kprobe-multi.ts";
+export { attachUprobe, readExecutable, type UprobeOptions, uprobeOffset, type UprobeSymbol, uprobeSymbol } from "./uprobe.ts";
+export { attachUprobeMulti, type UprobeMultiOptions } from "./uprobe-multi.ts";
+export { attachTracing, type TracingOptions } from "./tracing.ts";
+export {
+  currentPid, encodePerfEventAttr, PERF_ATTR_SIZE, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_RESET,
+  PERF_EVENT_IOC_SET_BPF, PERF_FLAG_FD_CLOEXEC, PerfAttrFlag, PerfCountHw, PerfCountSw, type PerfEventAttr, perfEventDisable,
+  perfEventEnable, perfEventIoctl, perfEventOpen, perfEventSetBpf, type PerfOpenOptions, PerfType,
+} from "../sys/perf-event.ts";
+export {
+  appendTracefs, checkEventName, mountPoints, readTracefs, sanitizeEventName, TRACEFS_DEFAULT, tracefsHas, tracefsRoot, tracepointId,
+} from "../sys/tracefs.ts";
+export { attachCgroup, type CgroupAttachVia, CgroupLink, type CgroupOptions } from "./cgroup.ts";
+export {
+  attachXdp, interfaceIndex, type NetInterface, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MODES, XDP_FLAGS_REPLACE,
+  XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpMode, type XdpOptions,
+} from "./xdp.ts";
+export { attachTcx, type MultiProgOptions, type ProgramAnchor, type TcxDirection } from "./tcx.ts";
+export { attachNetkit, type NetkitSide } from "./netkit.ts";
+export { attachNetns, type NetnsAttachType } from "./netns.ts";
+export { attachNetfilter, NETFILTER_IP_DEFRAG, NfInetHook, type NetfilterOptions, NfProto } from "./netfilter.ts";
+export { attachIter, BpfIterator, IterLink, type IterAttachOptions } from "./iter.ts";

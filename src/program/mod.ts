@@ -5,6 +5,7 @@
  */
 export { BpfProgram, BpfProgram as Program, type ProgramSpec, type ProgTypeLike } from "./program.ts";
 export { type ProgramInfo, progTypeName } from "./info.ts";
+export type { AttachTarget } from "./attach-target.ts";
 export { type HasFd, type Instructions, type MapSymbols, MAX_INSNS, MAX_INSNS_UNPRIVILEGED, type ResolvableProgram } from "./insns.ts";
 export type { LoadAttrs, LogPolicy } from "./load.ts";
 export { type TestRunInput, type TestRunOutput } from "./test-run.ts";

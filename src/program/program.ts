@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-import { ProgType } from "../uapi/enums.gen.ts";
+import { AttachType, ProgType } from "../uapi/enums.gen.ts";
 import { objGet, type ObjOptions } from "../cmd/obj.ts";
 import { progGetFdById } from "../cmd/ids.ts";
 import { checkFd } from "../cmd/args.ts";
@@ -20,8 +20,9 @@ import { fdTarget } from "../sys/syscalls.ts";
 import { type ProgramInfo, programInfo, progTypeName } from "./info.ts";
 import { type Instructions, type MapSymbols, programBytes } from "./insns.ts";
 import { listPrograms, programIds } from "./list.ts";
-import { type LoadAttrs, loadWithLog, type LogPolicy } from "./load.ts";
+import { type LoadAttrs, type Loaded, loadWithLog, type LogPolicy } from "./load.ts";
 import { runTest, type TestRunInput, type TestRunOutput } from "./test-run.ts";
+import { type AttachTarget, resolveAttachTarget, type ResolvedTarget } from "./attach-target.ts";
 
 /** A ProgType value or its name ("xdp"). */
 export type ProgTypeLike = number | keyof typeof ProgType;
@@ -38,6 +39,13 @@ export interface ProgramSpec extends Omit<LoadAttrs, "expectedAttachType">, LogP
   license?: string;
   /** expected_attach_type (AttachType), which some program types need at load time. */
   attachType?: number;
+  /**
+   * What a tracing, LSM or extension program attaches to, resolved through the kernel's BTF to
+   * attach_btf_id (and attach_btf_obj_fd for a module, attach_prog_fd for a program's function):
+   * "do_unlinkat" for fentry/fexit/fmod_ret, "sys_enter" for tp_btf, "file_open" for lsm,
+   * "module:func", or { program, func } for freplace. attachTracing() then attaches it.
+   */
+  attachTo?: AttachTarget;
 }
 
 function typeOf(t: ProgTypeLike): number {
@@ -78,13 +86,19 @@ export class BpfProgram extends FdObject {
   readonly name: string;
   /** The verifier's log of a successful load, when the spec asked for one with logLevel. */
   readonly verifierLog: string | undefined;
+  /** The expected attach type it was loaded with (AttachType); undefined when not given, or opened from a pin, id or fd. */
+  readonly attachType: number | undefined;
+  /** The attach target it was loaded for (the BTF name resolved, "btf_trace_sys_enter"); undefined for none or unknown. */
+  readonly attachTo: string | undefined;
   #id = 0;
 
-  private constructor(fd: number, type: number, name: string, log?: string) {
+  private constructor(fd: number, type: number, name: string, log?: string, attachType?: number, attachTo?: string) {
     super(fd, describe(name, type));
     this.type = type;
     this.name = name;
     this.verifierLog = log;
+    this.attachType = attachType;
+    this.attachTo = attachTo;
   }
 
   /**
@@ -96,12 +110,27 @@ export class BpfProgram extends FdObject {
     if (typeof spec !== "object" || spec === null) throw new TypeError("BpfProgram.load() takes a spec object: { type, insns, ... }");
     const type = typeOf(spec.type);
     const code = programBytes(spec.insns, spec.maps);
-    const { insns: _i, maps: _m, type: _t, license, attachType, ...rest } = spec;
+    const { insns: _i, maps: _m, type: _t, license, attachTo, attachType: given, ...rest } = spec;
+    // LSM programs take one attach type; naming the hook is enough.
+    const attachType = given ?? (type === ProgType.lsm && attachTo !== undefined ? AttachType.lsm_mac : undefined);
     const name = spec.name ?? "";
+    let target: ResolvedTarget | undefined;
+    if (attachTo !== undefined) {
+      if (type === ProgType.tracing && attachType === undefined) {
+        throw new TypeError("a tracing program with attachTo needs attachType: AttachType.trace_fentry, trace_fexit, modify_return, trace_raw_tp (tp_btf) or trace_iter");
+      }
+      target = resolveAttachTarget(type, attachType, attachTo);
+    }
     ensureMemlock();
-    const context = `${describe(name, type)}, ${code.length / 8} instructions`;
-    const r = loadWithLog(type, code, license ?? "GPL", { ...rest, expectedAttachType: attachType }, context);
-    return new BpfProgram(r.fd, type, name, r.log);
+    const context = `${describe(name, type)}, ${code.length / 8} instructions${target ? `, attached to ${target.name}` : ""}`;
+    let r: Loaded;
+    try {
+      const at = target === undefined ? {} : { attachBtfId: target.attachBtfId, attachBtfObjFd: target.attachBtfObjFd, attachProgFd: target.attachProgFd };
+      r = loadWithLog(type, code, license ?? "GPL", { ...rest, ...at, expectedAttachType: attachType }, context);
+    } finally {
+      target?.close();
+    }
+    return new BpfProgram(r.fd, type, name, r.log, attachType, target?.name);
   }
 
   /**

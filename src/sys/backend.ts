@@ -40,6 +40,15 @@ export interface Backend {
    * As with `address()`, the caller keeps `attr` alive while it uses the function.
    */
   bind?(attr: Uint8Array, size: number): (cmd: number) => number;
+  /**
+   * Optional: poll(2) of `fd` for POLLIN, blocking on another thread (a Worker, or the runtime's
+   * pool for blocking calls), so the event loop runs meanwhile. Resolves with the revents, or 0
+   * when the wait ended without them (EINTR). Keeps the runtime alive while pending; one call at
+   * a time (sys/wait.ts, its one caller, polls a single epoll fd for every waiter).
+   */
+  pollAsync?(fd: number): Promise<number>;
+  /** Optional: readies what pollAsync needs (starts its Worker) ahead of the first wait, which would pay for it otherwise. */
+  pollWarm?(): void;
 }
 
 /** `bpf(cmd, attr, size)` for a fixed `attr` through `b`: its own `bind`, or a wrapper over `bpf`. */

@@ -14,8 +14,10 @@ export type BpfFdKind = "map" | "program" | "link" | "BTF object";
 /** What an fd argument must be: one of some BPF kinds, or (a cgroup, a netns, a perf event) just open. */
 export type FdWant = BpfFdKind | readonly BpfFdKind[] | "open";
 
+// Links are "bpf_link" up to 6.x and "bpf-link" on newer kernels (6.18 here); both are links.
 const KINDS: Readonly<Record<string, BpfFdKind>> = {
-  "anon_inode:bpf-map": "map", "anon_inode:bpf-prog": "program", "anon_inode:bpf_link": "link", "anon_inode:btf": "BTF object",
+  "anon_inode:bpf-map": "map", "anon_inode:bpf-prog": "program", "anon_inode:bpf_link": "link", "anon_inode:bpf-link": "link",
+  "anon_inode:btf": "BTF object",
 };
 
 // What an fd is, for messages: "a BPF map", or its /proc link ("/etc/passwd", "socket:[1234]").

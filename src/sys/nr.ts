@@ -68,6 +68,10 @@ export interface SyscallNumbers {
   readonly lseek: number;
   /** getdents64(2). */
   readonly getdents64: number;
+  /** eventfd2(2). */
+  readonly eventfd2: number;
+  /** setns(2): move the calling thread into a namespace (tests use it; the library never does). */
+  readonly setns: number;
 }
 
 const x86_64: SyscallNumbers = {
@@ -75,7 +79,7 @@ const x86_64: SyscallNumbers = {
   ioctl: 16, mmap: 9, munmap: 11, openat: 257, read: 0, write: 1, epoll_create1: 291, epoll_ctl: 233,
   epoll_pwait: 281, socket: 41, setsockopt: 54, sendto: 44, bind: 49, getsockname: 51, recvfrom: 45,
   fcntl: 72, dup3: 292, readlinkat: 267, mprotect: 10, rt_sigprocmask: 14, kill: 62, statfs: 137,
-  lseek: 8, getdents64: 217,
+  lseek: 8, getdents64: 217, eventfd2: 290, setns: 308,
 };
 
 const aarch64: SyscallNumbers = {
@@ -83,7 +87,7 @@ const aarch64: SyscallNumbers = {
   ioctl: 29, mmap: 222, munmap: 215, openat: 56, read: 63, write: 64, epoll_create1: 20, epoll_ctl: 21,
   epoll_pwait: 22, socket: 198, setsockopt: 208, sendto: 206, bind: 200, getsockname: 204, recvfrom: 207,
   fcntl: 25, dup3: 24, readlinkat: 78, mprotect: 226, rt_sigprocmask: 135, kill: 129, statfs: 43,
-  lseek: 62, getdents64: 61,
+  lseek: 62, getdents64: 61, eventfd2: 19, setns: 268,
 };
 
 /** The syscall table for `arch` (`"x86_64"` or `"aarch64"`); throws for others. */

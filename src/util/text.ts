@@ -48,3 +48,8 @@ export function cStringAt(b: Uint8Array, off = 0, len: number = b.length - off):
   while (end < stop && b[end] !== 0) end++;
   return dec.decode(b.subarray(off, end));
 }
+
+/** Decodes all of `b` as UTF-8, NULs included (malformed bytes become U+FFFD): program output such as an iterator's. */
+export function utf8Text(b: Uint8Array): string {
+  return dec.decode(b);
+}

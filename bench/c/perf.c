@@ -1,0 +1,131 @@
+// The perf buffer benchmark's C side (bench/perf.mjs), with Debian's libbpf-dev (-lbpf).
+//
+// Built as a shared library, loaded into the JS runtime's process through its FFI: libbpf's
+// perf_buffer__consume reads a perf event array of its own (perf_buffer__new makes and stores one
+// event per CPU, as PerfReader does for its map), filled by the same producer program as the
+// library's, in chunks that alternate with PerfReader.drain. Its callback does what the JS one
+// does (adds the sample's size and first byte to a sum) and counts the samples, so the sums prove
+// both saw the same records.
+//
+// Built with -DPERF_LATENCY_MAIN, a standalone program: the wake-up latency C gets on this
+// machine, a thread blocked in perf_buffer__poll while the main thread writes one sample with
+// BPF_PROG_TEST_RUN, as the reference for the async iterator's. Prints one JSON object.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <stdint.h>
+#include <unistd.h>
+
+static struct perf_buffer *pb;
+static double sum;
+static int pages = 8;
+static int samples;
+static long lost;
+
+static void on_sample(void *ctx, int cpu, void *data, __u32 size) {
+  (void)ctx;
+  (void)cpu;
+  sum += (double)size + ((unsigned char *)data)[0];
+  samples++;
+}
+
+static void on_lost(void *ctx, int cpu, __u64 n) {
+  (void)ctx;
+  (void)cpu;
+  lost += (long)n;
+}
+
+// The data bytes of each CPU's ring for the next c_pb_open (a power-of-two number of pages).
+int c_pb_bytes(int n) {
+  pages = n / (int)sysconf(_SC_PAGESIZE);
+  return 0;
+}
+
+// perf_buffer__new on perf event array fd `fd`: 0, or -1.
+int c_pb_open(int fd) {
+  pb = perf_buffer__new(fd, pages, on_sample, on_lost, 0, 0);
+  return pb ? 0 : -1;
+}
+
+// perf_buffer__consume: the samples it delivered (or a negative error).
+int c_pb_consume(int unused) {
+  (void)unused;
+  int before = samples;
+  int err = perf_buffer__consume(pb);
+  return err < 0 ? err : samples - before;
+}
+
+// The sum over every sample consumed so far of its size plus its first byte.
+double c_pb_sum(int unused) {
+  (void)unused;
+  return sum;
+}
+
+// Samples the kernel reported lost so far.
+double c_pb_lost(int unused) {
+  (void)unused;
+  return (double)lost;
+}
+
+int c_pb_close(int unused) {
+  (void)unused;
+  perf_buffer__free(pb);
+  pb = 0;
+  return 0;
+}
+
+#ifdef PERF_LATENCY_MAIN
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static atomic_int seen;
+static double now_us(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e6 + t.tv_nsec / 1e3; }
+static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return (a > b) - (a < b); }
+static void on_wake(void *ctx, int cpu, void *data, __u32 size) { (void)ctx; (void)cpu; (void)data; (void)size; atomic_store(&seen, 1); }
+static void *poller(void *p) { for (;;) perf_buffer__poll(p, -1); return 0; }
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 200;
+  int ncpu = libbpf_num_possible_cpus();
+  int fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 0, 4, 4, ncpu, 0);
+  if (fd < 0) { perror("map_create"); return 1; }
+  // r6 = ctx; *(u64 *)(r10 - 8) = 7; bpf_perf_event_output(r6, events, BPF_F_CURRENT_CPU, r10 - 8, 8); return 0;
+  // (the flags by a 32-bit move: its upper half is the skb bytes to append, which must be 0)
+  struct bpf_insn insns[] = {
+    { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 6, .src_reg = 1 },
+    { .code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = 10, .off = -8, .imm = 7 },
+    { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 1, .src_reg = 6 },
+    { .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 2, .src_reg = BPF_PSEUDO_MAP_FD, .imm = fd }, { 0 },
+    { .code = BPF_ALU | BPF_MOV | BPF_K, .dst_reg = 3, .imm = -1 },
+    { .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 4, .src_reg = 10 },
+    { .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 4, .imm = -8 },
+    { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 5, .imm = 8 },
+    { .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_perf_event_output },
+    { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+    { .code = BPF_JMP | BPF_EXIT },
+  };
+  int prog = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, 0, "GPL", insns, sizeof insns / sizeof insns[0], 0);
+  if (prog < 0) { perror("prog_load"); return 1; }
+  struct perf_buffer *p = perf_buffer__new(fd, 16, on_wake, 0, 0, 0);
+  if (!p) { perror("perf_buffer__new"); return 1; }
+  pthread_t t;
+  pthread_create(&t, 0, poller, p);
+  char pkt[64] = {0};
+  double *lat = calloc(n, sizeof *lat);
+  for (int i = 0; i < n; i++) {
+    atomic_store(&seen, 0);
+    usleep(2000 + 1000 * (i % 4)); // as the JS side: a sample now and then, the reader idle
+    LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof pkt);
+    double t0 = now_us();
+    if (bpf_prog_test_run_opts(prog, &o) < 0 || o.retval != 0) { perror("test_run"); return 1; }
+    while (!atomic_load(&seen)) usleep(0);
+    lat[i] = now_us() - t0;
+  }
+  qsort(lat, n, sizeof *lat, cmp);
+  printf("{\"median\": %.1f, \"p99\": %.1f}\n", lat[n / 2], lat[(n * 99) / 100]);
+  return 0;
+}
+#endif

@@ -1,0 +1,118 @@
+/**
+ * The program every attach test runs: it adds 1 to counts[0] when the current process is this
+ * one (and, for syscall hooks given `syscallArg`, when the syscall is getpid), so that what other
+ * processes do never counts. Built with the library's ProgramBuilder.
+ */
+import { readdirSync, readlinkSync } from "node:fs";
+import { expect } from "vitest";
+import {
+  BpfMap, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
+} from "../../mod.ts";
+
+/** getpid's number here: the syscall the tests make to fire their hooks. */
+export const GETPID: number = syscallNumbers(linuxArch(process.arch)).getpid;
+
+/** The kernel's getpid entry point (the pt_regs wrapper since 4.17): kprobes and fentry attach there. */
+export const GETPID_SYMBOL: string = process.arch === "arm64" ? "__arm64_sys_getpid" : "__x64_sys_getpid";
+
+/** A one-element u64 array map of counts. */
+export type Counts = BpfMap<number, bigint, number, number | bigint>;
+
+/** A new counts map; close it (or `using`). */
+export function countsMap(): Counts {
+  return BpfMap.create({ type: MapType.array, key: u32, value: u64, maxEntries: 1 });
+}
+
+/**
+ * The counter's instructions. `syscallArg`: the ctx offset of the syscall id (raw_tp and tp_btf
+ * sys_enter: args[1], at 8), counted only when it is getpid.
+ */
+export function counterInsns(syscallArg?: number): BuiltProgram {
+  const b = program().emit(Insn.mov("r6", "r1"), Insn.call("get_current_pid_tgid"), Insn.rsh("r0", 32));
+  b.jmp("jne", "r0", currentPid(), "out");
+  if (syscallArg !== undefined) b.emit(Insn.ldx("double_word", "r1", "r6", syscallArg)).jmp("jne", "r1", GETPID, "out");
+  return b
+    .emit(Insn.st("word", "r10", -4, 0), Insn.mov("r2", "r10"), Insn.add("r2", -4))
+    .ldMap("r1", "counts")
+    .emit(Insn.call("map_lookup_elem"))
+    .jmp("jeq", "r0", 0, "out")
+    .emit(Insn.mov("r1", 1), Insn.xadd("r0", "r1"))
+    .label("out")
+    .emit(Insn.mov("r0", 0), Insn.exit())
+    .finish();
+}
+
+/** Loads the counter as `spec` says (type, attach type, target), counting into `counts`. */
+export function loadCounter(counts: Counts, spec: Omit<ProgramSpec, "insns" | "maps">, syscallArg?: number): BpfProgram {
+  return BpfProgram.load({ name: "counter", ...spec, insns: counterInsns(syscallArg), maps: { counts } });
+}
+
+/** Calls getpid(2) `n` times through the backend (libc and runtimes may cache the pid). */
+export function getpids(n: number): void {
+  for (let i = 0; i < n; i++) currentPid();
+}
+
+/** counts[0]. */
+export function count(counts: Counts): bigint {
+  return counts.get(0) ?? 0n;
+}
+
+/**
+ * The check every attach test ends with: 20 hits while attached count at least 20 (our own other
+ * threads may add some); once `stop()` detached or closed the link, more hits leave it unchanged.
+ */
+export function expectCounting(counts: Counts, fire: (n: number) => void, stop: () => void): void {
+  const before = count(counts);
+  fire(20);
+  expect(count(counts) - before).toBeGreaterThanOrEqual(20n);
+  stop();
+  const frozen = count(counts);
+  fire(20);
+  expect(count(counts)).toBe(frozen);
+}
+
+/** A program that stores bpf_get_attach_cookie(ctx) in counts[0] when this process hits the hook. */
+export function cookieInsns(): BuiltProgram {
+  return program()
+    .emit(Insn.mov("r6", "r1"), Insn.call("get_current_pid_tgid"), Insn.rsh("r0", 32))
+    .jmp("jne", "r0", currentPid(), "out")
+    .emit(Insn.mov("r1", "r6"), Insn.call("get_attach_cookie"), Insn.mov("r7", "r0"))
+    .emit(Insn.st("word", "r10", -4, 0), Insn.mov("r2", "r10"), Insn.add("r2", -4))
+    .ldMap("r1", "counts")
+    .emit(Insn.call("map_lookup_elem"))
+    .jmp("jeq", "r0", 0, "out")
+    .emit(Insn.stx("double_word", "r0", 0, "r7"))
+    .label("out")
+    .emit(Insn.mov("r0", 0), Insn.exit())
+    .finish();
+}
+
+/** Perf event fds open in this process (anon_inode:[perf_event]): a failed attach must leave none behind. */
+export function perfFds(): number {
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === "anon_inode:[perf_event]") n++;
+    } catch {
+      // the directory's own fd
+    }
+  }
+  return n;
+}
+
+/**
+ * Waits until `fire` no longer counts (a link whose last reference went with a pin is freed after
+ * an RCU grace period on older kernels, slow under emulation), then checks that it stays so.
+ */
+export async function expectStopsCounting(counts: Counts, fire: (n: number) => void, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const c = count(counts);
+    fire(5);
+    if (count(counts) === c || Date.now() > end) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const frozen = count(counts);
+  fire(20);
+  expect(count(counts)).toBe(frozen);
+}

@@ -46,6 +46,7 @@ import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
 import { dropFd, MAX_RING_BYTES, ownMapFd, type RingMapLike } from "../ringbuf/mapping.ts";
 import { META, openPerfRing, type PerfRing, type Wakeup } from "./ring.ts";
+import { iterateRecords } from "../util/records.ts";
 
 /** A perf event array map: a BpfMap (or anything with its fd), or the fd itself. */
 export type PerfMapLike = RingMapLike;
@@ -400,19 +401,8 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
    * says whose), waiting for more without blocking the event loop; ends when the reader is
    * closed. Leaving the loop commits the last sample.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    try {
-      while (!this.closed) {
-        const s = this.read();
-        if (s !== null) {
-          yield s;
-          continue;
-        }
-        if (!(await this.wait())) return;
-      }
-    } finally {
-      if (!this.closed) this.commit();
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    return iterateRecords(this);
   }
 
   /**

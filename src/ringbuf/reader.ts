@@ -29,6 +29,7 @@ import { forgetFd, prepareWait, waitFd } from "../sys/wait.ts";
 import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
 import { dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
+import { iterateRecords } from "../util/records.ts";
 
 /**
  * drain()'s callback: one record, the bytes `data[offset, offset + length)` of the ring's data
@@ -265,19 +266,8 @@ export class RingBufReader extends FdObject implements AsyncIterable<Uint8Array>
    * waiting for more without blocking the event loop; ends when the reader is closed. Leaving
    * the loop commits the last record.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    try {
-      while (!this.closed) {
-        const r = this.read();
-        if (r !== null) {
-          yield r;
-          continue;
-        }
-        if (!(await this.wait())) return;
-      }
-    } finally {
-      if (!this.closed) this.commit();
-    }
+  [Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    return iterateRecords(this);
   }
 
   /**

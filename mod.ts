@@ -33,3 +33,4 @@ export * from "./src/btf/mod.ts";
 export * from "./src/btf/kernel.ts";
 export * from "./src/btf/handle.ts";
 export * from "./src/elf/mod.ts";
+export * from "./src/collection/mod.ts";

@@ -16,8 +16,8 @@ export const RUNTIMES = ["node", "bun", "deno"];
 const USAGE = `usage: node vm/run.mjs [options] [--] [vitest args...]
   --kernels a,b     kernels to boot, by name from vm/kernels.list (default: all)
   --runtimes a,b    runtimes to test on every kernel: node,bun,deno (default: each kernel's own
-                    list, the 4th column of vm/kernels.list: node everywhere, bun and deno on
-                    the oldest and newest kernel)
+                    list, the 4th column of vm/kernels.list: node everywhere, bun on the
+                    oldest kernel, deno on the newest)
   --jobs N          VMs at a time (default 2); each VM runs one kernel x runtime cell
   --timeout S       seconds before a VM is killed (default 1500)
   --memory M        guest memory in MiB (default 2048)

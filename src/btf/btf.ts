@@ -61,7 +61,9 @@ export class Btf {
   readonly strings: BtfStrings;
   readonly #ctx: DecodeContext;
   readonly #offsets: Uint32Array;
-  readonly #cache: (AnyBtfType | undefined)[];
+  // Decoded types in chunks of 1024 ids, allocated on first use: a start-up that decodes a few
+  // types pays for no array as long as vmlinux's id count.
+  readonly #cache: ((AnyBtfType | undefined)[] | undefined)[];
   #names: NameIndex | undefined;
   #scans = 0;
   readonly #words: Uint32Array | undefined;
@@ -76,7 +78,7 @@ export class Btf {
     this.#offsets = indexTypes(dv, h, kindLayouts(dv, h), this.firstId);
     this.count = this.firstId + this.#offsets.length;
     this.#ctx = { dv, little: h.little, strings: this.strings, count: this.count };
-    this.#cache = new Array(this.#offsets.length);
+    this.#cache = new Array(Math.ceil(this.#offsets.length / 1024));
     this.#words = h.little === HOST_LITTLE && bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
   }
 
@@ -115,13 +117,15 @@ export class Btf {
     }
     if (id < this.firstId) return this.base!.typeById(id);
     const i = id - this.firstId;
-    return (this.#cache[i] ??= decodeType(this.#ctx, id, this.#offsets[i]));
+    const chunk = (this.#cache[i >>> 10] ??= new Array(1024));
+    return (chunk[i & 1023] ??= decodeType(this.#ctx, id, this.#offsets[i]));
   }
 
   // A type without caching it: printing every type once should not keep them all alive.
   #peek(id: number): AnyBtfType {
     if (id === 0 || id < this.firstId) return this.typeById(id);
-    return this.#cache[id - this.firstId] ?? decodeType(this.#ctx, id, this.#offsets[id - this.firstId]);
+    const i = id - this.firstId;
+    return this.#cache[i >>> 10]?.[i & 1023] ?? decodeType(this.#ctx, id, this.#offsets[i]);
   }
 
   /** btf_type.info's kind number of type `id`, without decoding it. */

@@ -4,7 +4,7 @@
  * byte order. Btf.marshal, BtfBuilder and the sanitizer all emit through it.
  * @module
  */
-import { utf8 } from "../util/text.ts";
+import { utf8, utf8Text } from "../util/text.ts";
 import { BtfError } from "./error.ts";
 import { BTF_MAGIC, type BtfHeaderInfo } from "./header.ts";
 import { KIND_MAX, kindLayouts } from "./layout.ts";
@@ -40,6 +40,13 @@ export interface EncodeOptions {
   littleEndian: boolean;
   /** Add a layout section (struct btf_layout per known kind) and the 32-byte header that points at it. */
   layout: boolean;
+  /**
+   * A string section to start from (a blob's own, for split BTF the part after the base): every
+   * string keeps its offset and new names are appended, so offsets held outside the types
+   * (.BTF.ext line_info, a program's func names) still point at the same text, as libbpf's
+   * in-place fix-ups keep them.
+   */
+  strings?: Uint8Array;
 }
 
 const KIND_NUMBER = new Map<string, number>(BTF_KIND_NAMES.map((k, i) => [k, i]));
@@ -51,9 +58,28 @@ export class StringTable {
   readonly #offs = new Map<string, number>();
   #emptyOff = -1;
 
-  /** A table whose offsets start at `start` (a split BTF's base string length); a base table starts with "". */
-  constructor(readonly start: number) {
-    if (start === 0) this.#len = 1; // the leading NUL: "" at offset 0
+  /**
+   * A table whose offsets start at `start` (a split BTF's base string length); a base table
+   * starts with "". With `seed`, the table starts as those bytes, each string at its offset.
+   */
+  constructor(readonly start: number, seed?: Uint8Array) {
+    if (seed !== undefined && seed.length > 0) {
+      this.#room(seed.length);
+      this.#bytes.set(seed);
+      this.#len = seed.length;
+      if (seed[seed.length - 1] !== 0) this.#bytes[this.#len++] = 0;
+      for (let i = 0; i < seed.length;) {
+        let j = i;
+        while (j < seed.length && seed[j] !== 0) j++;
+        if (j > i) {
+          const text = utf8Text(seed.subarray(i, j));
+          if (!this.#offs.has(text)) this.#offs.set(text, start + i);
+        }
+        i = j + 1;
+      }
+    } else if (start === 0) {
+      this.#len = 1; // the leading NUL: "" at offset 0
+    }
   }
 
   /** The offset of `s`, adding it once; "" is 0. */
@@ -142,7 +168,7 @@ export function encodeBtf(src: EncodeSource, o: EncodeOptions): Uint8Array {
     types[id - src.firstId] = t;
     typeLen += recordSize(t);
   }
-  const strs = new StringTable(src.strStart);
+  const strs = new StringTable(src.strStart, o.strings);
   const typeBytes = new Uint8Array(typeLen);
   const dv = new DataView(typeBytes.buffer);
   const le = o.littleEndian;

@@ -31,12 +31,11 @@ const L__RESTRICT = literal(" restrict");
 const L_PAREN = literal(" (");
 const L_VOID_PAREN = literal("void)");
 const L_COMMA = literal(", ");
-const L_VARARGS = literal("...");
+const L_COMMA_VARARGS = literal(", ...");
 const L_OPEN = literal(" {");
 const L_COLON = literal(": ");
 const L_PACKED = literal(" __attribute__((packed))");
 const L_ENUM = literal("enum");
-const L_DUP = literal("___");
 const L_EQ = literal(" = ");
 const L_TYPEDEF_ = literal("typedef ");
 const L_STRUCT = literal("struct");
@@ -45,6 +44,11 @@ const L_UNION_ = literal("union ");
 const L_STRUCT_ = literal("struct ");
 const L_PTR = literal("*");
 const L_PTR_ = literal(" *");
+// The qualifier written after what it qualifies, by kind.
+const AFTER = new Int32Array(K_ENUM64 + 1);
+AFTER[K_VOLATILE] = L__VOLATILE;
+AFTER[K_CONST] = L__CONST;
+AFTER[K_RESTRICT] = L__RESTRICT;
 
 /**
  * The name a declaration declares: a member's or param's name_off (0 for none), or a typedef's
@@ -204,17 +208,9 @@ function emitChain(d: CDump, base: number, cnt: number, fname: DeclName, lvl: nu
         cnt = emitMods(d, base, cnt);
         writeIdent(d, id);
         break;
-      case K_PTR:
-        out.w(lastWasPtr ? L_PTR : L_PTR_);
-        break;
-      case K_VOLATILE:
-        out.w(L__VOLATILE);
-        break;
-      case K_CONST:
-        out.w(L__CONST);
-        break;
-      case K_RESTRICT:
-        out.w(L__RESTRICT);
+      case K_PTR: case K_VOLATILE: case K_CONST: case K_RESTRICT:
+        // One call for the four: a `restrict` first met late costs no optimized code.
+        out.w(k === K_PTR ? (lastWasPtr ? L_PTR : L_PTR_) : AFTER[k]);
         break;
       case K_TYPE_TAG:
         cnt = emitMods(d, base, cnt);
@@ -257,12 +253,11 @@ function emitChain(d: CDump, base: number, cnt: number, fname: DeclName, lvl: nu
           return;
         }
         for (let i = 0; i < vlen; i++) {
-          if (i > 0) out.w(L_COMMA);
           const pt = t.words[w + 2 * i + 1];
-          if (i === vlen - 1 && pt === 0) {
-            out.w(L_VARARGS);
-            break;
-          }
+          // A last param of type void is `...` (never the first: that is `(void)` above).
+          const varargs = i === vlen - 1 && pt === 0;
+          if (i > 0) out.w(varargs ? L_COMMA_VARARGS : L_COMMA);
+          if (varargs) break;
           emitTypeDecl(d, pt, t.words[w + 2 * i], lvl);
         }
         out.c(41);
@@ -290,7 +285,10 @@ export function emitFwdDef(d: CDump, id: number): void {
   writeTag(d, id);
 }
 
-/** btf_dump_emit_struct_def: a struct or union body with padding members, at indent `lvl`. */
+/**
+ * btf_dump_emit_struct_def: a struct or union body with padding members, at indent `lvl`; a union
+ * C would size otherwise also gets what gives it its BTF size (format-c-layout.ts's fitUnion).
+ */
 export function emitStructDef(d: CDump, id: number, lvl: number): void {
   const t = d.t, out = d.out, lay = d.layout, isStruct = t.kind[id] === K_STRUCT;
   const info = t.info[id], vlen = info & 0xffffff, kflag = info >>> 31;
@@ -328,11 +326,18 @@ export function emitStructDef(d: CDump, id: number, lvl: number): void {
     }
     out.c(59);
   }
+  // A union's tail pad is one bitfield from 0, which emitPadding writes as such; through the
+  // same call as a struct's, so the engine's optimized code meets no path it has not seen.
   if (isStruct) emitPadding(d, off, t.st[id] * 8, lay.align[id], false, lvl + 1);
+  else emitPadding(d, 0, lay.unionPad.get(id) ?? 0, 1, false, lvl + 1);
   // `struct empty {}` stays on one line.
   if (vlen || t.st[id]) out.nl(lvl);
   out.c(125);
   if (packed) out.w(L_PACKED);
+  if (!isStruct && lay.unionAlign.size) {
+    const n = lay.unionAlign.get(id);
+    if (n) out.s(` __attribute__((aligned(${n})))`);
+  }
 }
 
 /** btf_dump_emit_enum_def: an enum (or enum64) and its enumerators, then its size if not 4 bytes. */
@@ -350,10 +355,7 @@ export function emitEnumDef(d: CDump, id: number, lvl: number): void {
     if (wide) {
       out.nl(lvl + 1);
       out.name(t.words[w]);
-      if (dup > 1) {
-        out.w(L_DUP);
-        out.num(dup);
-      }
+      out.dup(dup);
       out.w(L_EQ);
       const v = BigInt(t.words[w + 2]) << 32n | BigInt(t.words[w + 1]);
       out.s(signed ? `${BigInt.asIntN(64, v)}LL,` : `${v}ULL,`);

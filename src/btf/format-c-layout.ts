@@ -10,6 +10,7 @@ import {
 } from "./format-c-table.ts";
 
 const U32_MAX = 0xffffffff;
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 // libbpf's MAX_RESOLVE_DEPTH.
 const MAX_RESOLVE_DEPTH = 32;
 
@@ -51,8 +52,15 @@ export interface CLayout {
   align: Int32Array;
   /** btf__resolve_size per member type id; -1 where libbpf fails. */
   size: Float64Array;
-  /** Per struct id: btf_dump would mark it `__attribute__((packed))`. */
+  /**
+   * Per struct id: btf_dump would mark it `__attribute__((packed))`; per union id: its BTF size
+   * is no multiple of its members' alignment, so it needs the attribute too (libbpf packs no unions).
+   */
   packed: Uint8Array;
+  /** Per union id that C would make narrower than the BTF says: its BTF size in bits, for an unnamed bitfield member `<type>: bits;` (a union's tail padding). */
+  unionPad: Map<number, number>;
+  /** Per union id wider than its members where no bitfield reaches (over a pointer's size): the `aligned(N)` that widens it. */
+  unionAlign: Map<number, number>;
 }
 
 /**
@@ -65,6 +73,7 @@ export interface CLayout {
 export function layoutOf(t: CTypeTable): CLayout {
   const { kind, st, info, at, words, count, ptrSize } = t;
   const align = new Int32Array(count), size = new Float64Array(count), packed = new Uint8Array(count);
+  const unionPad = new Map<number, number>(), unionAlign = new Map<number, number>();
   // 0 not yet; 1 under way; 2 done.
   const state = new Uint8Array(count);
   // Per id: its size is in `size`.
@@ -94,7 +103,7 @@ export function layoutOf(t: CTypeTable): CLayout {
   // memoized values either way (a cycle, where they could differ, fails the ordering pass).
   function composite(id: number, k: number, depth: number): number {
     const vlen = info[id] & 0xffffff, kflag = info[id] >>> 31;
-    let a = -1, max = 1, pmax = 1, isPacked = false;
+    let a = -1, max = 1, pmax = 1, isPacked = false, widest = 0;
     for (let i = 0, w = at[id]; i < vlen; i++, w += 3) {
       const m = words[w + 1];
       if (!sized[m]) {
@@ -104,6 +113,8 @@ export function layoutOf(t: CTypeTable): CLayout {
       const ma = alignOf(m, depth + 1);
       const off = words[w + 2];
       const bitfield = kflag ? off >>> 24 : 0, bitOff = kflag ? off & 0xffffff : off;
+      const bytes = bitfield ? Math.ceil(bitfield / 8) : size[m];
+      if (bytes > widest) widest = bytes;
       const misplaced = bitfield === 0 && ma > 0 && bitOff % (8 * ma) !== 0;
       if (ma && misplaced) isPacked = true;
       if (ma > pmax) pmax = ma;
@@ -115,8 +126,38 @@ export function layoutOf(t: CTypeTable): CLayout {
       }
     }
     if (k === K_STRUCT && (isPacked || st[id] % pmax !== 0)) packed[id] = 1;
+    else if (k === K_UNION) fitUnion(id, widest, pmax);
     if (a >= 0) return a;
     return st[id] % max !== 0 ? 1 : max;
+  }
+
+  // A union's C size is its widest member rounded up to its members' alignment, and btf_dump
+  // writes nothing that could change it. A union the kernel declared __packed (Linux 6.12's
+  // ec_response_get_next_data_v3: 18 bytes with a u64 member) would come out bigger, one
+  // declared __aligned(N) or with members BTF lost (a transparent union: size 8, no members)
+  // smaller, and every struct holding it wrong after it. The first gets `packed`, as btf_dump
+  // would decide for a struct of that size; the other a tail pad, as btf_dump pads structs: a
+  // union's members all start at 0, so one unnamed bitfield as wide as the union, which widens it
+  // without raising its alignment. Past a pointer's size no bitfield reaches, and the smallest
+  // `aligned(N)` that rounds the widest member up to the BTF size stands in.
+  function fitUnion(id: number, widest: number, natural: number): void {
+    const bytes = st[id];
+    let a = natural;
+    if (bytes % natural !== 0) {
+      packed[id] = 1;
+      a = 1;
+    }
+    if (roundUp(widest, a) >= bytes) return;
+    if (bytes <= ptrSize) {
+      unionPad.set(id, bytes * 8);
+      return;
+    }
+    for (let n = a * 2; n <= bytes; n *= 2) {
+      if (roundUp(widest, n) === bytes) {
+        unionAlign.set(id, n);
+        return;
+      }
+    }
   }
 
   for (let id = 1; id < count; id++) {
@@ -124,5 +165,5 @@ export function layoutOf(t: CTypeTable): CLayout {
     if (k === K_STRUCT || k === K_UNION) alignOf(id, 0);
   }
   size[0] = -1;
-  return { align, size, packed };
+  return { align, size, packed, unionPad, unionAlign };
 }

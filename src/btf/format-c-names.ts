@@ -36,15 +36,17 @@ class NameCounts {
   add(off: number): number {
     if (this.#used * 2 >= this.#keys.length) this.#grow();
     const keys = this.#keys, mask = keys.length - 1;
-    for (let i = this.#hash(off) & mask; ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === 0) {
-        keys[i] = off + 1;
-        this.#used++;
-        return (this.#counts[i] = 1);
-      }
-      if (this.#same(k - 1, off)) return ++this.#counts[i];
+    let i = this.#hash(off) & mask, k = keys[i];
+    while (k !== 0 && !this.#same(k - 1, off)) {
+      i = (i + 1) & mask;
+      k = keys[i];
     }
+    // A new name and a repeated one end alike (the first repeat comes late in a dump).
+    if (k === 0) {
+      keys[i] = off + 1;
+      this.#used++;
+    }
+    return ++this.#counts[i];
   }
 
   #grow(): void {

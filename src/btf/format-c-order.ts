@@ -80,9 +80,11 @@ export function typeOrder(t: CTypeTable, referenced: Uint8Array): COrder {
   }
 
   function visitDef(id: number, k: number, throughPtr: boolean, depth: number): number {
+    // A named struct or union through a pointer: its forward declaration serves (worked out on
+    // every visit, as the loop back below is first met late in a dump).
+    const weak = throughPtr && nameOff[id] !== 0 && (k === K_STRUCT || k === K_UNION);
     if (state[id] === ORDERING) {
-      // A loop back to a named struct or union through a pointer: its forward declaration serves.
-      if ((k === K_STRUCT || k === K_UNION) && throughPtr && nameOff[id] !== 0) return 0;
+      if (weak) return 0;
       throw new BtfError("unsatisfiable type cycle (no pointer to a named struct or union breaks it)", { typeId: id });
     }
     switch (k) {
@@ -91,7 +93,7 @@ export function typeOrder(t: CTypeTable, referenced: Uint8Array): COrder {
         return 0;
       case K_STRUCT: case K_UNION: {
         // Only an embedded or anonymous struct needs its members' definitions first.
-        if (throughPtr && nameOff[id] !== 0) return 0;
+        if (weak) return 0;
         state[id] = ORDERING;
         const vlen = info[id] & 0xffffff;
         for (let i = 0, w = at[id]; i < vlen; i++, w += 3) visit(words[w + 1], false, depth + 1);

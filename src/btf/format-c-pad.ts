@@ -1,7 +1,8 @@
 /**
  * Explicit padding members (`long: 64;`, `int: 0;`, ...) between struct members and at a struct's
  * end, as libbpf 1.1's btf_dump_emit_bit_padding writes them, so the compiler lays the struct
- * out at the BTF's offsets.
+ * out at the BTF's offsets; from 0, one bitfield as wide as a union (its tail padding, which
+ * libbpf leaves out).
  * @module
  */
 import { literal } from "./format-c-out.ts";

@@ -4,10 +4,8 @@
  */
 import type { CLayout } from "./format-c-layout.ts";
 import type { CNames } from "./format-c-names.ts";
-import { type COut, literal } from "./format-c-out.ts";
+import type { COut } from "./format-c-out.ts";
 import type { CTypeTable } from "./format-c-table.ts";
-
-const L_DUP = literal("___");
 
 /** The dumper's state: the types, their names and alignments, the output so far. */
 export interface CDump {
@@ -26,7 +24,7 @@ export interface CDump {
   /** Per type id: whether its member/param declarations are cached (format-c-decl.ts). */
   declState: Uint8Array;
   /** Per type id, 4 entries: output position and length of a cached declaration's text before and after the name. */
-  declAt: Float64Array;
+  declAt: Int32Array;
   /** Per type id: a cached declaration has a space before the name. */
   declSep: Uint8Array;
   /** The declaration being written is to be cached: its name's position is still to be seen. */
@@ -41,18 +39,19 @@ export interface CDump {
 
 function suffixed(d: CDump, id: number, n: number): void {
   d.out.name(d.t.nameOff[id]);
-  if (n > 1) {
-    d.out.w(L_DUP);
-    d.out.num(n);
-  }
+  d.out.dup(n);
 }
+
+// Names are resolved through tag()/ident() every time (a resolved one returns at once), not only
+// when unresolved: a call first made late in a dump, on a path the engine's optimized code has not
+// seen, makes it throw that code away (the dumper keeps such paths few).
 
 /** Writes a struct/union/enum/fwd tag as btf_dump_type_name resolves it ("" when anonymous). */
 export function writeTag(d: CDump, id: number): void {
-  if (d.t.nameOff[id] !== 0) suffixed(d, id, d.names.dup[id] || d.names.tag(id));
+  if (d.t.nameOff[id] !== 0) suffixed(d, id, d.names.tag(id));
 }
 
 /** Writes a typedef's name as btf_dump_ident_name resolves it. */
 export function writeIdent(d: CDump, id: number): void {
-  if (d.t.nameOff[id] !== 0) suffixed(d, id, d.names.dup[id] || d.names.ident(id));
+  if (d.t.nameOff[id] !== 0) suffixed(d, id, d.names.ident(id));
 }

@@ -1,11 +1,16 @@
 /**
  * A C header from BTF, as `bpftool btf dump file F format c` prints it (bpftool 7.1, libbpf 1.1's
  * btf_dump), line for line, except that enums whose BTF size is not 4 bytes get the mode
- * attribute that gives them that size (format-c-enum.ts), as newer libbpf does.
+ * attribute that gives them that size (format-c-enum.ts), as newer libbpf does, and unions C
+ * would size otherwise get what gives them their BTF size (below).
  *
  * Alignment BTF does not record (a struct or member `__aligned(64)`) needs no attribute: every
- * member's offset and every struct's size are spelled out with padding members, as libbpf does
- * (unions, as in libbpf, get no tail padding: one widened by such an attribute comes out narrower).
+ * member's offset and every struct's size are spelled out with padding members, as libbpf does.
+ * Unions are where libbpf (1.1 and the newest alike) gets sizes wrong, and this does not: a
+ * union whose BTF size is no multiple of its members' alignment (`__packed`) is marked packed,
+ * one wider than its members (`__aligned(8)`, a transparent union whose members BTF dropped)
+ * ends with an unnamed bitfield as wide as it (`long: 64;`), or past 8 bytes gets the
+ * `aligned(N)` that makes its size; those lines are the other difference from bpftool.
  * Kernels since 6.19 are built with -fms-extensions and have tagged structs as unnamed members
  * (`struct ns_tree;` in ns_common); the header keeps them as bpftool prints them, so it must be
  * compiled with `-fms-extensions` (clang: and `-Wno-microsoft-anon-tag`), as bpftool's own BPF
@@ -36,7 +41,7 @@ export function formatC(btf: Btf): string {
   const out = new COut(t.strings, t.words.length * 6);
   const d: CDump = {
     t, names: new CNames(t, out), layout: layoutOf(t), out, stack: [], sp: 0,
-    declState: new Uint8Array(t.count), declAt: new Float64Array(4 * t.count), declSep: new Uint8Array(t.count),
+    declState: new Uint8Array(t.count), declAt: new Int32Array(4 * t.count), declSep: new Uint8Array(t.count),
     capArmed: false, capA: -1, capB: -1, capC: -1,
   };
   out.s(HEAD);

@@ -232,6 +232,17 @@ export class BtfHandle extends FdObject implements LoadedBtf {
     return new BtfHandle(fd);
   }
 
+  /**
+   * The kernel's BTF object of module `name` (bpf_btf_info.name, kernel_btf), found by walking
+   * the BTF ids: the fd that attach_btf_obj_fd and a kfunc call's fd_array slot take.
+   */
+  static fromModule(name: string): BtfHandle {
+    const h = kernelObject(name);
+    if (h === undefined) throw new TypeError(`no BTF object for module ${name} in the kernel (is it loaded, and built with BTF?)`);
+    return h;
+  }
+
+
   /** Ids of every BTF object in the kernel (BPF_BTF_GET_NEXT_ID), vmlinux's and modules' included. */
   static ids(): number[] {
     const out: number[] = [];
@@ -278,8 +289,8 @@ export class BtfHandle extends FdObject implements LoadedBtf {
   }
 }
 
-// vmlinux's BTF by walking the BTF objects: the base of module BTF when no file is at hand.
-function vmlinuxById(): Btf {
+// The kernel's own BTF object named `name` ("vmlinux" or a module's), by walking the BTF ids.
+function kernelObject(name: string): BtfHandle | undefined {
   for (const id of BtfHandle.ids()) {
     let h: BtfHandle;
     try {
@@ -288,14 +299,22 @@ function vmlinuxById(): Btf {
       if (e instanceof BpfError && e.errno === Errno.ENOENT) continue; // freed since the walk saw it
       throw e;
     }
-    try {
-      const info = h.info();
-      if (info.kernel && info.name === "vmlinux") return Btf.parse(h.bytes());
-    } finally {
-      h.close();
-    }
+    const info = h.info();
+    if (info.kernel && info.name === name) return h;
+    h.close();
   }
-  throw new Error("the kernel has no vmlinux BTF object (CONFIG_DEBUG_INFO_BTF off, or a kernel before 5.11)");
+  return undefined;
+}
+
+// vmlinux's BTF by walking the BTF objects: the base of module BTF when no file is at hand.
+function vmlinuxById(): Btf {
+  const h = kernelObject("vmlinux");
+  if (h === undefined) throw new Error("the kernel has no vmlinux BTF object (CONFIG_DEBUG_INFO_BTF off, or a kernel before 5.11)");
+  try {
+    return Btf.parse(h.bytes());
+  } finally {
+    h.close();
+  }
 }
 
 btfLive.load = (btf, options) => BtfHandle.load(btf, options);

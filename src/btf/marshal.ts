@@ -1,6 +1,8 @@
 /**
  * BTF to bytes: a parsed Btf's own types and names re-encoded (encode.ts) into a fresh blob - a
- * struct btf_header, the type section and a deduplicated string section - in either byte order.
+ * struct btf_header, the type section and the string section - in either byte order. The
+ * strings keep their offsets (new ones are appended), so a program's .BTF.ext line_info, which
+ * points into them, stays valid for the re-encoded blob.
  * @module
  */
 import type { Btf } from "./btf.ts";
@@ -30,5 +32,5 @@ export function marshalBtf(btf: Btf, options: BtfMarshalOptions = {}): Uint8Arra
     typeById: (id) => btf.typeById(id),
     // A "" at a nonzero offset prints as '' (not (anon)) in bpftool's raw dump: keep it so.
     emptyNamed: (id, index) => (index < 0 ? btf.nameOffOf(id) : btf.elementNameOffOf(id, index)) !== 0,
-  }, { littleEndian: little, layout: options.layout === true });
+  }, { littleEndian: little, layout: options.layout === true, strings: btf.strings.bytes });
 }

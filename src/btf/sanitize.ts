@@ -5,7 +5,7 @@
  * @module
  */
 import { Btf } from "./btf.ts";
-import { encodeBtf } from "./encode.ts";
+import { rewriteBtf } from "./rewrite.ts";
 import type { AnyBtfType, BtfIntType } from "./types.ts";
 
 /** A BTF kind or feature a kernel may lack (libbpf's FEAT_BTF_*), with the release that brought it. */
@@ -138,10 +138,7 @@ export function sanitizeBtf(btf: Btf, missing: Iterable<BtfFeature>): Btf {
     return t;
   }
 
-  const count = first + out.length;
-  const bytes = encodeBtf({
-    firstId: first, count, strStart: btf.strings.start,
-    typeById: (id) => out[id - first],
+  return rewriteBtf(btf, out, {
     // Names keep their '' versus (anon) distinction; a struct made of a DATASEC takes its members'
     // from the variables, and names cleared by a rewrite are anonymous.
     emptyNamed: (id, index) => {
@@ -151,6 +148,6 @@ export function sanitizeBtf(btf: Btf, missing: Iterable<BtfFeature>): Btf {
       if (src.kind === "datasec") return btf.nameOffOf(src.vars[index].type) !== 0;
       return btf.elementNameOffOf(id, index) !== 0;
     },
-  }, { littleEndian: btf.little, layout: has("layout") && btf.header.layoutLen > 0 });
-  return Btf.parse(bytes, { base: btf.base });
+    layout: has("layout") && btf.header.layoutLen > 0,
+  });
 }

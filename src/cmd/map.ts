@@ -38,6 +38,8 @@ export interface MapCreateOptions {
   btfValueTypeId?: number;
   /** BTF type id of a kernel struct stored as the value (struct_ops). */
   btfVmlinuxValueTypeId?: number;
+  /** value_type_btf_obj_fd: the module BTF that btfVmlinuxValueTypeId is in (with MapCreateFlags.vtype_btf_obj_fd, 6.9+). */
+  valueTypeBtfObjFd?: number;
   /** map_extra: bloom filter hash count, arena address, ... */
   mapExtra?: number | bigint;
   /** BPF token fd (with MapCreateFlags.token_fd). */
@@ -63,6 +65,7 @@ export function mapCreate(type: number, keySize: number, valueSize: number, maxE
   if (opts.btfKeyTypeId !== undefined) a.u32(F.btf_key_type_id.off, u32Arg(opts.btfKeyTypeId, "BTF key type id"));
   if (opts.btfValueTypeId !== undefined) a.u32(F.btf_value_type_id.off, u32Arg(opts.btfValueTypeId, "BTF value type id"));
   if (opts.btfVmlinuxValueTypeId !== undefined) a.u32(F.btf_vmlinux_value_type_id.off, u32Arg(opts.btfVmlinuxValueTypeId, "BTF vmlinux value type id"));
+  if (opts.valueTypeBtfObjFd !== undefined) a.s32(F.value_type_btf_obj_fd.off, checkFd(opts.valueTypeBtfObjFd, "value type BTF object fd"));
   if (opts.mapExtra !== undefined) a.u64(F.map_extra.off, u64Arg(opts.mapExtra, "map_extra"));
   if (opts.tokenFd !== undefined) a.s32(F.map_token_fd.off, checkFd(opts.tokenFd, "token fd"));
   const fd = admitFd("map_create", bpfCall(Cmd.map_create, a, MapCreateAttr.size));

@@ -32,7 +32,8 @@ export function dataSectionKind(s: ElfSection): "data" | "rodata" | "bss" | unde
 export function internalMapName(objectName: string, section: string): string {
   const sfx = section.slice(0, OBJ_NAME_LEN - 1);
   const custom = section.indexOf(".", 1) >= 0;
-  const pfx = custom ? 0 : Math.min(OBJ_NAME_LEN - sfx.length - 1, objectName.length);
+  // libbpf keeps room for a 7-character suffix whatever the section: "my_objec.bss".
+  const pfx = custom ? 0 : Math.min(OBJ_NAME_LEN - Math.max(7, sfx.length) - 1, objectName.length);
   return (objectName.slice(0, pfx) + sfx).slice(0, OBJ_NAME_LEN - 1).replace(/[^A-Za-z0-9_.]/g, "_");
 }
 

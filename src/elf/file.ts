@@ -127,10 +127,15 @@ export class ElfFile {
     return new ElfFile(bytes);
   }
 
-  #u64(at: number, what: string, where: { section?: string } = {}): number {
-    const v = this.#dv.getBigUint64(at, this.little);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`${what} 0x${v.toString(16)} is beyond 2^53`, { offset: at, ...where });
-    return Number(v);
+  // Two 32-bit halves, no BigInt: every symbol has two of these, and objects have thousands.
+  #u64(at: number, what: string | (() => string), where: { section?: string } = {}): number {
+    const le = this.little, dv = this.#dv;
+    const hi = dv.getUint32(le ? at + 4 : at, le), lo = dv.getUint32(le ? at : at + 4, le);
+    if (hi > 0x1fffff) {
+      const v = dv.getBigUint64(at, le);
+      throw new ElfError(`${typeof what === "string" ? what : what()} 0x${v.toString(16)} is beyond 2^53`, { offset: at, ...where });
+    }
+    return hi * 0x100000000 + lo;
   }
 
   #readSections(dv: DataView, le: boolean): ElfSection[] {
@@ -189,14 +194,15 @@ export class ElfFile {
   }
 
   /** The NUL-terminated string at `off` in string table `strtab`. */
-  #string(strtab: ElfSection, off: number, what: string): string {
-    if (strtab.type !== SectionType.strtab) throw new ElfError(`${what}: section ${strtab.index} is not a string table`, { section: this.#label(strtab) });
+  #string(strtab: ElfSection, off: number, what: string | (() => string)): string {
+    const label = () => (typeof what === "string" ? what : what());
+    if (strtab.type !== SectionType.strtab) throw new ElfError(`${label()}: section ${strtab.index} is not a string table`, { section: this.#label(strtab) });
     if (off >= strtab.size) {
-      throw new ElfError(`${what}: string offset ${off} is past the table's ${strtab.size} bytes`, { section: this.#label(strtab), offset: strtab.offset });
+      throw new ElfError(`${label()}: string offset ${off} is past the table's ${strtab.size} bytes`, { section: this.#label(strtab), offset: strtab.offset });
     }
     const start = strtab.offset + off, end = this.bytes.indexOf(0, start);
     if (end < 0 || end >= strtab.offset + strtab.size) {
-      throw new ElfError(`${what}: the string at ${off} is not NUL-terminated within the table`, { section: this.#label(strtab), offset: start });
+      throw new ElfError(`${label()}: the string at ${off} is not NUL-terminated within the table`, { section: this.#label(strtab), offset: start });
     }
     return latin1OrUtf8(this.bytes, start, end);
   }
@@ -261,10 +267,9 @@ export class ElfFile {
         if ((i + 1) * 4 > xindex.size) throw new ElfError(`no SHT_SYMTAB_SHNDX entry for symbol ${i}`, { section: this.#label(xindex) });
         shndx = dv.getUint32(xindex.offset + i * 4, le);
       }
-      const what = `symbol ${i}`;
       out[i] = {
-        index: i, name: this.#string(strtab, dv.getUint32(p, le), `name of ${what}`),
-        value: this.#u64(p + 8, `${what}'s st_value`, where), size: this.#u64(p + 16, `${what}'s st_size`, where),
+        index: i, name: this.#string(strtab, dv.getUint32(p, le), () => `name of symbol ${i}`),
+        value: this.#u64(p + 8, () => `symbol ${i}'s st_value`, where), size: this.#u64(p + 16, () => `symbol ${i}'s st_size`, where),
         bind: info >> 4, type: info & 0xf, visibility: dv.getUint8(p + 5) & 3, shndx,
       };
     }

@@ -28,8 +28,26 @@ export interface ElfMapSlot {
   name: string;
 }
 
+/**
+ * A struct_ops map's value as the object declares it (libbpf's struct bpf_struct_ops before load):
+ * the local struct, its initial bytes, and the program each function-pointer member holds.
+ * Collection.load lays it out as the kernel's struct (by member name) and fills in program fds.
+ */
+export interface ElfStructOps {
+  /** The local struct's name as written, flavour included ("tcp_congestion_ops___v2"). */
+  typeName: string;
+  /** Its type id in the object's BTF (also the spec's valueTypeId). */
+  typeId: number;
+  /** The variable's initial bytes in the local struct's layout; function-pointer members are zero. */
+  data: Uint8Array;
+  /** Program (function) name by function-pointer member name, from the section's relocations; edit before load to change them. */
+  programs: Record<string, string>;
+  /** False for a `?.struct_ops` or `?.struct_ops.link` section: Collection.load creates the map only when set to true. */
+  autocreate: boolean;
+}
+
 /** Where a map spec came from. */
-export type ElfMapSource = "btf" | "legacy" | "data";
+export type ElfMapSource = "btf" | "legacy" | "data" | "struct_ops";
 
 /** A map as the ELF object declares it. */
 export interface ElfMapSpec {
@@ -69,6 +87,8 @@ export interface ElfMapSpec {
   variables?: ElfMapVariable[];
   /** Bytes after the 20-byte struct bpf_map_def of a legacy definition. */
   extra?: Uint8Array;
+  /** A `.struct_ops` / `.struct_ops.link` map's local struct, bytes and programs. */
+  structOps?: ElfStructOps;
   /** iproute2's tail of a legacy definition: id, pinning, inner_id, inner_idx, when present. */
   legacyTail?: { id: number; pinning: number; innerId: number; innerIdx: number };
 }

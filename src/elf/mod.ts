@@ -11,5 +11,13 @@ export { BpfReloc, Machine, SectionFlag, SectionIndex, SectionType, SegmentType,
 export { findSecDef, secDefMatches, sectionProgramType, type SectionProgramType } from "./section-type.ts";
 export { SEC_DEFS, type SecAutoAttach, type SecDef, SecFlag } from "../uapi/sec.gen.ts";
 export { mapSpecs, type MapSpecsOptions } from "./maps.ts";
-export { type ElfMapSlot, type ElfMapSpec, type ElfMapSource, type ElfMapVariable } from "./map-spec.ts";
+export { type ElfMapSlot, type ElfMapSpec, type ElfMapSource, type ElfMapVariable, type ElfStructOps } from "./map-spec.ts";
+export { isStructOpsSection, structOpsMapSpecs } from "./struct-ops.ts";
 export { internalMapName, objectNameFromPath } from "./data-maps.ts";
+export { programSpecs } from "./programs.ts";
+export {
+  type ElfCoreRelo, type ElfFuncInfo, type ElfLineInfo, type ElfProgramSpec, type ElfReference, type ProgramSpecsOptions,
+} from "./program-spec.ts";
+export { type ElfExternSpec, externSpecs, kconfigSize, type KconfigType } from "./externs.ts";
+export { objectBtf } from "./object-btf.ts";
+export { type ElfObject, parseObject, type ParseObjectOptions } from "./object.ts";

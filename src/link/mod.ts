@@ -2,8 +2,9 @@
  * Attaching programs to the kernel, one file per attach kind (the bpf_link commands themselves
  * are in cmd/link.ts), each returning a BpfLink: tracing (tracepoint, raw tracepoint, kprobe,
  * kprobe_multi, uprobe, uprobe_multi, fentry/fexit/fmod_ret/LSM/freplace, perf event sampling),
- * cgroups, networking (XDP, tcx, netkit, netns, netfilter, socket filters) and iterators; with
- * perf_event_open and tracefs, which several of them share.
+ * cgroups, networking (XDP, tcx, legacy tc, netkit, netns, netfilter, socket maps, socket filters)
+ * and iterators; with perf_event_open and tracefs, which several of them share. Where a kernel has
+ * no link for a hook, an Attachment (BPF_PROG_ATTACH, netlink) stands in for one.
  * @module
  */
 export { attachSocketFilter, detachSocketFilter, type ProgramRef, socketFd, type SocketRef } from "./socket-filter.ts";
@@ -34,11 +35,16 @@ export {
 } from "../sys/tracefs.ts";
 export { attachCgroup, type CgroupAttachVia, CgroupLink, type CgroupOptions } from "./cgroup.ts";
 export {
-  attachXdp, interfaceIndex, type NetInterface, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MODES, XDP_FLAGS_REPLACE,
-  XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpMode, type XdpOptions,
+  attachXdp, interfaceIndex, type NetInterface, queryXdp, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MODES, XDP_FLAGS_REPLACE,
+  XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpAttachVia, type XdpMode, type XdpOptions, type XdpQuery,
 } from "./xdp.ts";
-export { attachTcx, type MultiProgOptions, type ProgramAnchor, type TcxDirection } from "./tcx.ts";
+export { Attachment, type AttachmentVia } from "./attachment.ts";
+export { attachTc, TcAttachment, type TcDirection, type TcOptions } from "./tc.ts";
+export { NetlinkError } from "../sys/netlink.ts";
+export { attachTcx, type MultiProgOptions, type ProgramAnchor, type TcxAttachVia, type TcxDirection, type TcxOptions } from "./tcx.ts";
 export { attachNetkit, type NetkitSide } from "./netkit.ts";
-export { attachNetns, type NetnsAttachType } from "./netns.ts";
+export { attachNetns, type NetnsAttachType, type NetnsAttachVia, type NetnsOptions } from "./netns.ts";
+export { attachSockMap, type SockMapAttachType, type SockMapAttachVia, type SockMapOptions, type SockMapRef } from "./sockmap.ts";
 export { attachNetfilter, NETFILTER_IP_DEFRAG, NfInetHook, type NetfilterOptions, NfProto } from "./netfilter.ts";
 export { attachIter, BpfIterator, IterLink, type IterAttachOptions } from "./iter.ts";
+export { attachStructOps, StructOpsLink, type StructOpsOptions, StructOpsRegistration, type StructOpsUpdateOptions } from "./struct-ops.ts";

@@ -13,7 +13,10 @@ export type AttachFeature =
   | "tracepoint" | "kprobe" | "kprobe_pmu" | "raw_tracepoint" | "raw_tracepoint_cookie" | "perf_event" | "perf_event_link"
   | "uprobe" | "uprobe_ref_ctr" | "uprobe_multi"
   | "kprobe_multi" | "tracing" | "tracing_cookie" | "fmod_ret" | "lsm" | "freplace"
-  | "cgroup_link" | "xdp_link" | "tcx" | "netns_link" | "sk_lookup" | "netfilter" | "netfilter_defrag" | "iter" | "iter_map_elem" | "netkit";
+  | "cgroup_link" | "xdp_link" | "tcx" | "netns_link" | "sk_lookup" | "netfilter" | "netfilter_defrag" | "iter" | "iter_map_elem" | "netkit"
+  | "xdp_netlink" | "xdp_generic" | "xdp_expected_fd" | "tc" | "flow_dissector"
+  | "sockmap" | "sk_msg" | "sk_skb_verdict" | "sockmap_link"
+  | "struct_ops" | "struct_ops_link" | "struct_ops_module";
 
 /** The release (and config option) each attach feature needs. */
 export const ATTACH_VERSIONS: Readonly<Record<AttachFeature, FeatureNeeds>> = {
@@ -43,6 +46,18 @@ export const ATTACH_VERSIONS: Readonly<Record<AttachFeature, FeatureNeeds>> = {
   iter: MISC_VERSIONS.iter_create, // BPF_TRACE_ITER links and BPF_ITER_CREATE
   iter_map_elem: { version: "5.9" }, // bpf_map_elem iterators (iter_info.map.map_fd)
   netkit: { version: "6.7", config: "CONFIG_NETKIT" }, // BPF_NETKIT_PRIMARY/PEER links
+  xdp_netlink: { version: "4.8" }, // IFLA_XDP of RTM_SETLINK (driver mode)
+  xdp_generic: { version: "4.12" }, // XDP_FLAGS_SKB_MODE: generic XDP on any interface
+  xdp_expected_fd: { version: "5.7" }, // IFLA_XDP_EXPECTED_FD with XDP_FLAGS_REPLACE
+  tc: { version: "4.5", config: "CONFIG_NET_CLS_BPF" }, // clsact qdisc (4.5) and cls_bpf direct action (4.4) over netlink
+  flow_dissector: { version: "4.20" }, // BPF_PROG_ATTACH of a flow dissector to the calling thread's netns
+  sockmap: { version: "4.14", config: "CONFIG_BPF_STREAM_PARSER" }, // BPF_PROG_ATTACH of sk_skb stream parser/verdict to a sockmap
+  sk_msg: { version: "4.17", config: "CONFIG_BPF_STREAM_PARSER" }, // BPF_SK_MSG_VERDICT
+  sk_skb_verdict: { version: "5.13" }, // BPF_SK_SKB_VERDICT (no stream parser: UDP, AF_UNIX)
+  sockmap_link: { version: "6.10" }, // BPF_LINK_CREATE on a sockmap or sockhash
+  struct_ops: { version: "5.6", config: "CONFIG_DEBUG_INFO_BTF" }, // BPF_MAP_TYPE_STRUCT_OPS registered by its map update (bpf_tcp_ca first)
+  struct_ops_link: { version: "6.4" }, // BPF_F_LINK struct_ops maps, BPF_LINK_TYPE_STRUCT_OPS and its BPF_LINK_UPDATE
+  struct_ops_module: { version: "6.9" }, // struct_ops types of kernel modules (value_type_btf_obj_fd, BPF_F_VTYPE_BTF_OBJ_FD)
 };
 
 /** A FeatureError for attach feature `f`, which the running kernel lacks as `cause` shows. */

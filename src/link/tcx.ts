@@ -1,9 +1,9 @@
 /**
  * tcx: a BPF_PROG_TYPE_SCHED_CLS program on an interface's ingress or egress, in the kernel's
  * multi-program list (bpf_mprog) ordered by relative anchors - before or after another program
- * or link. BPF_LINK_CREATE with BPF_TCX_INGRESS / BPF_TCX_EGRESS (Linux 6.6). The tc way of older
- * kernels (a clsact qdisc and a cls_bpf filter over netlink) is not done here: there the attach
- * is a FeatureError saying tcx needs 6.6.
+ * or link. BPF_LINK_CREATE with BPF_TCX_INGRESS / BPF_TCX_EGRESS (Linux 6.6). On older kernels
+ * attachTcx falls back to the tc way (a clsact qdisc and a cls_bpf filter over netlink: tc.ts),
+ * which has no before/after: asked for an order there, it is a FeatureError saying tcx needs 6.6.
  * @module
  */
 import { AttachType, LinkType } from "../uapi/enums.gen.ts";
@@ -15,6 +15,7 @@ import { u32Arg } from "../util/args.ts";
 import { attachFailed, BpfLink, ownLink, progFdOf, programText } from "./link.ts";
 import { ATTACH_VERSIONS, type AttachFeature, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
+import { tcAttach } from "./tc.ts";
 import { type NetInterface, resolveInterface } from "./xdp.ts";
 
 /**
@@ -35,6 +36,19 @@ export interface MultiProgOptions {
 
 /** Which side of the interface a tcx program sees: packets received, or packets sent. */
 export type TcxDirection = "ingress" | "egress";
+
+/** How attachTcx puts a program on an interface: "auto" makes a tcx link, or on kernels without tcx (before 6.6) a cls_bpf filter. */
+export type TcxAttachVia = "auto" | "link" | "tc";
+
+/** Options of attachTcx: where in the list the program goes, and which way it is attached. */
+export interface TcxOptions extends MultiProgOptions {
+  /**
+   * "auto" (default): a tcx link, else - with no before/after/expectedRevision, which tc lacks - a
+   * direct-action cls_bpf filter on the clsact qdisc (attachTc); "link" or "tc" force one way
+   * (forcing "tc" tests the path of kernels before 6.6 on newer ones).
+   */
+  via?: TcxAttachVia;
+}
 
 /** How messages name an anchor. */
 function anchorText(a: ProgramAnchor): string {
@@ -89,7 +103,9 @@ export function explainMprog(e: unknown, feature: AttachFeature, what: string): 
 /**
  * Runs tc program `prog` on packets received ("ingress") or sent ("egress") by `iface` (libbpf's
  * bpf_program__attach_tcx): a tcx link, detached when closed. Its return value is TCX_NEXT (-1)
- * to go on to the next program, TCX_PASS (0), TCX_DROP (2) or TCX_REDIRECT (7).
+ * to go on to the next program, TCX_PASS (0), TCX_DROP (2) or TCX_REDIRECT (7). Where the kernel
+ * has no tcx (before 6.6), a cls_bpf filter as attachTc makes, whose actions have the same values
+ * (TC_ACT_UNSPEC, TC_ACT_OK, TC_ACT_SHOT, TC_ACT_REDIRECT): a TcAttachment that close() deletes.
  *
  * @example
  * ```ts
@@ -98,17 +114,29 @@ export function explainMprog(e: unknown, feature: AttachFeature, what: string): 
  * using before = attachTcx(other, "veth0", "ingress", { before: first });
  * ```
  */
-export function attachTcx(prog: ProgramRef, iface: NetInterface, direction: TcxDirection, opts: MultiProgOptions = {}): BpfLink {
+export function attachTcx(prog: ProgramRef, iface: NetInterface, direction: TcxDirection, opts: TcxOptions = {}): BpfLink {
   if (direction !== "ingress" && direction !== "egress") throw new TypeError(`tcx direction must be "ingress" or "egress", got ${JSON.stringify(direction)}`);
   const { flags, relative, text: where } = anchorAttrs(opts);
+  const via = opts.via ?? "auto";
+  if (via !== "auto" && via !== "link" && via !== "tc") throw new TypeError(`via must be "auto", "link" or "tc", got ${JSON.stringify(via)}`);
+  const ordered = where !== "" || relative !== undefined;
+  if (via === "tc" && ordered) throw new TypeError("before, after and expectedRevision order a tcx list; a tc filter (via \"tc\") has none of them: use attachTc's priority");
   const progFd = progFdOf(prog);
-  const { ifindex, text } = resolveInterface(iface);
+  const target = resolveInterface(iface);
+  const { ifindex, text } = target;
   const type = direction === "ingress" ? AttachType.tcx_ingress : AttachType.tcx_egress;
   const doing = `attaching ${programText(prog)} to tcx ${direction} of ${text}${where}`;
+  const tc = () => tcAttach(prog, progFd, target, direction, { priority: 0, handle: 0, direct: true });
+  if (via === "tc") return tc();
   try {
     const fd = linkCreate(progFd, ifindex, type, { flags, relative });
     return ownLink(fd, `tcx ${direction} link of ${programText(prog)} on ${text}`, LinkType.tcx);
   } catch (e) {
-    throw attachFailed(explainMprog(e, "tcx", "tcx links (the clsact qdisc and cls_bpf filter of older kernels are not done here)"), doing);
+    const old = e instanceof BpfError && e.errno === Errno.EINVAL && kernelBelow(ATTACH_VERSIONS.tcx.version);
+    if (old && via === "auto" && !ordered) return tc();
+    const why = ordered
+      ? "tcx links (before/after/expectedRevision need them; without those attachTcx falls back to a cls_bpf filter, as attachTc makes)"
+      : "tcx links (via \"auto\" falls back to a cls_bpf filter, as attachTc makes)";
+    throw attachFailed(explainMprog(e, "tcx", why), doing);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * XDP: a BPF_PROG_TYPE_XDP program on a network interface, run on every packet it receives
- * before the kernel allocates an skb. BPF_LINK_CREATE with BPF_XDP (Linux 5.9); the netlink
- * attach of older kernels (IFLA_XDP) is not done here: there the attach is a FeatureError.
+ * before the kernel allocates an skb. BPF_LINK_CREATE with BPF_XDP (Linux 5.9); on older kernels
+ * (or when asked) through netlink's IFLA_XDP (xdp-netlink.ts), an Attachment that close() takes off.
  *
  * Interfaces are named as the calling thread's network namespace knows them: a name is resolved
  * with the SIOCGIFINDEX ioctl (what if_nametoindex(3) does), not through /sys/class/net, which
@@ -18,25 +18,23 @@ import { closeQuietly } from "../sys/file.ts";
 import { syscallNumbers } from "../sys/nr.ts";
 import { Sock, socket } from "../sys/socket.ts";
 import { readTextFile } from "../sys/syscalls.ts";
+import { NetlinkSocket } from "../sys/netlink.ts";
 import { attachFailed, type BpfLink, ownLink, progFdOf, programText } from "./link.ts";
 import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
+import {
+  queryXdpIndex, XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MODES, XDP_FLAGS_SKB_MODE, type XdpQuery, xdpNetlinkAttach,
+} from "./xdp-netlink.ts";
 
-/** XDP_FLAGS_UPDATE_IF_NOEXIST: netlink attach only - fail if a program is attached already. */
-export const XDP_FLAGS_UPDATE_IF_NOEXIST = 1;
-/** XDP_FLAGS_SKB_MODE: generic XDP, run on the skb by the core (any interface, slowest). */
-export const XDP_FLAGS_SKB_MODE = 2;
-/** XDP_FLAGS_DRV_MODE: native XDP, run by the driver before the skb (drivers that implement it). */
-export const XDP_FLAGS_DRV_MODE = 4;
-/** XDP_FLAGS_HW_MODE: offloaded to the NIC (a few SmartNICs). */
-export const XDP_FLAGS_HW_MODE = 8;
-/** XDP_FLAGS_REPLACE: netlink attach only - replace the program given as expected. */
-export const XDP_FLAGS_REPLACE = 16;
-/** XDP_FLAGS_MODES: the three mode bits, the only flags an XDP link takes. */
-export const XDP_FLAGS_MODES: number = XDP_FLAGS_SKB_MODE | XDP_FLAGS_DRV_MODE | XDP_FLAGS_HW_MODE;
+export {
+  XDP_FLAGS_DRV_MODE, XDP_FLAGS_HW_MODE, XDP_FLAGS_MODES, XDP_FLAGS_REPLACE, XDP_FLAGS_SKB_MODE, XDP_FLAGS_UPDATE_IF_NOEXIST, type XdpQuery,
+} from "./xdp-netlink.ts";
 
 /** Where an XDP program runs: generic ("skb"), in the driver ("driver", native), or on the NIC ("hw"). */
 export type XdpMode = "skb" | "driver" | "hw";
+
+/** How attachXdp puts a program on an interface: "auto" makes a link, or through netlink on kernels without XDP links (before 5.9). */
+export type XdpAttachVia = "auto" | "link" | "netlink";
 
 /** Options of attachXdp. */
 export interface XdpOptions {
@@ -45,6 +43,17 @@ export interface XdpOptions {
    * the driver has it, else generic.
    */
   mode?: XdpMode | number;
+  /**
+   * "auto" (default): an XDP link, else netlink's IFLA_XDP on kernels without one; "link" or
+   * "netlink" force one way (forcing "netlink" tests the path of kernels before 5.9 on newer ones).
+   */
+  via?: XdpAttachVia;
+  /**
+   * Take the place of a program attached through netlink in that mode (XDP_FLAGS_UPDATE_IF_NOEXIST
+   * left out), which only netlink can: with it, "auto" attaches through netlink. Default false:
+   * refuse, as a link does.
+   */
+  replace?: boolean;
 }
 
 /** A network interface as a name ("veth0") in the calling thread's network namespace, or an ifindex. */
@@ -132,7 +141,9 @@ function modeText(flags: number): string {
 
 /**
  * Runs XDP program `prog` on every packet interface `iface` receives (libbpf's
- * bpf_program__attach_xdp): a BPF_XDP link, detached when closed.
+ * bpf_program__attach_xdp): a BPF_XDP link, detached when closed. On kernels before 5.9 (or
+ * with via "netlink", or replace) through netlink as libbpf's bpf_xdp_attach does: an Attachment
+ * that close() takes off, if its program is still the one there.
  *
  * @example
  * ```ts
@@ -141,22 +152,42 @@ function modeText(flags: number): string {
  * ```
  */
 export function attachXdp(prog: ProgramRef, iface: NetInterface, opts: XdpOptions = {}): BpfLink {
-  if (typeof opts !== "object" || opts === null) throw new TypeError(`attachXdp(prog, iface, { mode? })`);
+  if (typeof opts !== "object" || opts === null) throw new TypeError(`attachXdp(prog, iface, { mode?, via?, replace? })`);
   const flags = modeFlags(opts.mode);
+  const via = opts.via ?? "auto";
+  if (via !== "auto" && via !== "link" && via !== "netlink") throw new TypeError(`via must be "auto", "link" or "netlink", got ${JSON.stringify(via)}`);
+  if (opts.replace !== undefined && typeof opts.replace !== "boolean") throw new TypeError(`replace must be a boolean, got ${typeof opts.replace}`);
+  if (opts.replace && via === "link") throw new TypeError("replace is a netlink mode that links do not have: use via \"auto\" or \"netlink\"");
   const progFd = progFdOf(prog);
-  const { ifindex, text } = resolveInterface(iface);
+  const target = resolveInterface(iface);
+  const { ifindex, text } = target;
   const doing = `attaching ${programText(prog)} to XDP of ${text}${modeText(flags)}`;
-  try {
-    return ownLink(linkCreate(progFd, ifindex, AttachType.xdp, { flags }), `xdp link of ${programText(prog)} on ${text}`, LinkType.xdp);
-  } catch (e) {
-    throw attachFailed(explain(e, flags), doing);
+  if (via !== "netlink" && !opts.replace) {
+    try {
+      return ownLink(linkCreate(progFd, ifindex, AttachType.xdp, { flags }), `xdp link of ${programText(prog)} on ${text}`, LinkType.xdp);
+    } catch (e) {
+      // Before 5.9 the attach type is unknown (before 5.7 the command too): EINVAL.
+      const old = e instanceof BpfError && e.errno === Errno.EINVAL && kernelBelow(ATTACH_VERSIONS.xdp_link.version);
+      if (!old) throw attachFailed(explain(e, flags), doing);
+      if (via === "link") throw attachFailed(lacks("XDP bpf_links (via \"auto\" attaches through netlink instead)", "xdp_link", e), doing);
+    }
   }
+  return xdpNetlinkAttach(prog, progFd, target, flags, opts.replace ?? false, `${doing} through netlink`);
+}
+
+/**
+ * What interface `iface` runs (RTM_GETLINK's IFLA_XDP, as `ip link` shows it): the mode and the
+ * program id of each mode, whether a link or netlink put it there. Names resolve in the calling
+ * thread's network namespace.
+ */
+export function queryXdp(iface: NetInterface): XdpQuery {
+  const { ifindex } = resolveInterface(iface);
+  using sock = NetlinkSocket.open();
+  return queryXdpIndex(sock, ifindex);
 }
 
 function explain(e: unknown, flags: number): unknown {
   if (!(e instanceof BpfError)) return e;
-  // Before 5.9 the attach type is unknown (before 5.7 the command too): EINVAL.
-  if (e.errno === Errno.EINVAL && kernelBelow(ATTACH_VERSIONS.xdp_link.version)) return lacks("XDP bpf_links (the netlink attach of older kernels is not done here)", "xdp_link", e);
   if (e.errno === Errno.EBUSY || e.errno === Errno.EEXIST) {
     e.message += "; the interface runs an XDP program in that mode already (one per mode: a link, or one set through netlink, e.g. by ip link)";
   } else if (flags === XDP_FLAGS_HW_MODE && (e.errno === Errno.EINVAL || e.errno === Errno.EOPNOTSUPP)) {

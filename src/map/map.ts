@@ -95,7 +95,7 @@ export class BpfMap<K = Uint8Array, V = Uint8Array, KIn = K, VIn = V> extends Fd
     const opts: MapCreateOptions = {
       flags: spec.flags, name: spec.name, numaNode: spec.numaNode, ifindex: spec.ifindex, btfFd: spec.btfFd,
       btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId,
-      btfVmlinuxValueTypeId: spec.btfVmlinuxValueTypeId, mapExtra: spec.mapExtra, tokenFd: spec.tokenFd,
+      btfVmlinuxValueTypeId: spec.btfVmlinuxValueTypeId, valueTypeBtfObjFd: spec.valueTypeBtfObjFd, mapExtra: spec.mapExtra, tokenFd: spec.tokenFd,
     };
     let template: BpfMap<unknown, unknown, unknown, unknown> | undefined;
     if (isOfMaps(spec.type)) {

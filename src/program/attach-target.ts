@@ -72,21 +72,9 @@ function kernelTarget(type: number, attachType: number | undefined, target: stri
 }
 
 function findModuleHandle(module: string, keep: BtfHandle[]): number {
-  for (const id of BtfHandle.ids()) {
-    let h: BtfHandle;
-    try {
-      h = BtfHandle.fromId(id);
-    } catch {
-      continue; // freed since the walk saw it
-    }
-    const info = h.info();
-    if (info.kernel && info.name === module) {
-      keep.push(h);
-      return h.fd;
-    }
-    h.close();
-  }
-  throw new TypeError(`no BTF object for module ${module} in the kernel (is it loaded, and built with BTF?)`);
+  const h = BtfHandle.fromModule(module);
+  keep.push(h);
+  return h.fd;
 }
 
 function programTarget(target: { program: HasFd | number; func: string }): ResolvedTarget {

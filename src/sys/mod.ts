@@ -13,3 +13,6 @@ export { decodeStruct, type FieldValue, readField } from "./decode.ts";
 export { parseCpuList, possibleCpus } from "./cpus.ts";
 export { fdTarget, readAll, readTextFile, sysClose } from "./syscalls.ts";
 export { RETRY_WINDOW_MS, retryCount, setRetryWindow } from "./retry.ts";
+export { type KernelConfigOptions, readKernelConfig } from "./kconfig.ts";
+export { KconfigError, type KconfigErrorWhere, parseKernelConfig } from "../util/kconfig.ts";
+export { KallsymsError, type KallsymsOptions, kernelSymbolAddress, kernelSymbolAddresses } from "./kallsyms.ts";

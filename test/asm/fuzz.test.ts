@@ -6,18 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { assemble, decode, DecodeError, disassemble, encode } from "../../src/asm/mod.ts";
 import { ALL_OPCODES, bytesOf, llvmVisible } from "./corpus.ts";
+import { xorshift } from "../helpers/random.ts";
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 interface Slot { code: number; dst: number; src: number; off: number; imm: number }
 function slotAt(b: Uint8Array, at: number, little: boolean): Slot {

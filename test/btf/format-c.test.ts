@@ -1,13 +1,17 @@
 // format("c") against Debian's bpftool 7.1 (libbpf 1.1), line for line, for vmlinux, the clang
-// fixtures and hand-made corner cases. The one allowed difference: an enum whose BTF size is not
+// fixtures and hand-made corner cases. Two allowed differences: an enum whose BTF size is not
 // 4 bytes closes with the mode attribute that gives it that size (libbpf 1.2+ does so for 1 and 8
-// bytes). Every differing line must be such a closing line, and every such line must differ.
-// Then clang-19 compiles the header with _Static_asserts of each struct's size and member
-// offsets taken from the BTF: ours holds, bpftool's fails where an odd-sized enum sits in a struct.
+// bytes); a union C would size otherwise (libbpf, the newest too, never sizes unions) closes with
+// `__attribute__((packed))` (Linux 6.12's ec_response_get_next_data_v3), ends with an unnamed
+// bitfield as wide as it (`long: 64;`: an __aligned(8) union, a transparent union whose members
+// BTF lost), or past 8 bytes closes with the `aligned(N)` that sizes it. Every differing line must
+// be one of these, and every such place must differ. Then clang-19 compiles the header with
+// _Static_asserts of each struct's size and member offsets taken from the BTF: ours holds,
+// bpftool's fails where an odd-sized enum sits in a struct or a union needs sizing.
 //
 // Alignment BTF does not record (a struct or member __aligned(64)) needs no attribute: the header
 // states every offset and size with padding members, as libbpf does (the newest libbpf prints no
-// aligned attribute either). What broke the header of Linux 7.2 (6.19+) is the kernel's
+// aligned attribute either), but for unions, where members cannot pad. What broke the header of Linux 7.2 (6.19+) is the kernel's
 // -fms-extensions: a tagged struct as an unnamed member (`struct ns_tree;` in ns_common), which
 // BTF keeps and bpftool prints as such. C without that extension drops the member, so the header
 // is compiled with -fms-extensions, as bpftool's own build compiles it, and once without to see
@@ -22,7 +26,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Btf, BtfError, BtfStrings, type AnyBtfType, type BtfEnum64Type, type BtfEnumType } from "../../mod.ts";
+import { Btf, BtfError, BtfStrings, type AnyBtfType, type BtfCompositeType, type BtfEnum64Type, type BtfEnumType } from "../../mod.ts";
 import { itPriv, runtime } from "../helpers/env.ts";
 import { toolMissing } from "../helpers/tools.ts";
 import { assemble, fixture, fixtureDir, Writer } from "./blob.ts";
@@ -124,38 +128,199 @@ function enumOfBlock(byFirst: Map<string, (BtfEnumType | BtfEnum64Type)[]>, b: E
   return cands[0];
 }
 
+// ---- The other allowed difference: unions sized as the BTF says ----
+
+/** What a union's definition needs to have its BTF size in C; libbpf's btf_dump writes none of it. */
+interface UnionFix {
+  /** `__attribute__((packed))`: its size is no multiple of its members' alignment. */
+  packed: boolean;
+  /** Bits of an unnamed bitfield ending the body (tail padding), 0 for none. */
+  padBits: number;
+  /** N of `__attribute__((aligned(N)))` where no bitfield reaches (over 8 bytes), 0 for none. */
+  aligned: number;
+}
+
+const roundTo = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/**
+ * The fix union `u` needs (undefined: none; "unstatable": none exists). C sizes a union as its
+ * widest member rounded up to its members' largest alignment; a packed union aligns to 1; an
+ * unnamed bitfield widens it up to its own width without aligning it.
+ */
+function unionFixOf(btf: Btf, u: BtfCompositeType): UnionFix | "unstatable" | undefined {
+  let widest = 0, align = 1;
+  for (const m of u.members) {
+    try {
+      widest = Math.max(widest, m.bitfieldSize ? Math.ceil(m.bitfieldSize / 8) : btf.sizeof(m.type));
+      align = Math.max(align, btf.alignof(m.type));
+    } catch { /* an incomplete member */ }
+  }
+  const packed = u.size % align !== 0;
+  const a = packed ? 1 : align, c = roundTo(widest, a);
+  if (c > u.size) return "unstatable";
+  if (c === u.size) return packed ? { packed, padBits: 0, aligned: 0 } : undefined;
+  if (u.size <= 8) return { packed, padBits: u.size * 8, aligned: 0 };
+  for (let n = a * 2; n <= u.size; n *= 2) if (roundTo(widest, n) === u.size) return { packed, padBits: 0, aligned: n };
+  return "unstatable";
+}
+
+function padLine(tabs: string, bits: number): string {
+  return `${tabs}${bits <= 8 ? "char" : bits <= 16 ? "short" : bits <= 32 ? "int" : "long"}: ${bits};`;
+}
+
+interface Body {
+  /** 0-based lines of the opening `{` and the closing `}`. */
+  open: number;
+  close: number;
+  /** Tabs before the opening line's text. */
+  indent: number;
+  /** struct, union, enum, or "" for a line of another form ending in `{`. */
+  kind: string;
+  /** The tag on the opening line (top-level definitions), "" when anonymous. */
+  tag: string;
+  /** `typedef struct {` / `typedef union {`. */
+  typedef: boolean;
+  /** The name declared after the closing `}` ("" for none). */
+  declared: string;
+  parent?: Body;
+  children: Body[];
+}
+
+// Every body of a header: lines ending in ` {`, closed by `}` at the same indent.
+function bodies(lines: string[]): Body[] {
+  const all: Body[] = [], stack: Body[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const tabs = /^\t*/.exec(l)![0].length;
+    const top = stack[stack.length - 1];
+    if (top && tabs === top.indent && l.startsWith(`${"\t".repeat(tabs)}}`)) {
+      top.close = i;
+      const rest = l.slice(tabs + 1).replace(/ __attribute__\(\(.*?\)\)/g, "");
+      top.declared = /[A-Za-z_]\w*/.exec(rest)?.[0] ?? "";
+      stack.pop();
+      continue;
+    }
+    if (!l.endsWith(" {")) continue;
+    const m = /^\t*(typedef )?(?:(?:const|volatile) )*(struct|union|enum)(?: (\w+))? \{$/.exec(l);
+    const b: Body = { open: i, close: -1, indent: tabs, kind: m?.[2] ?? "", tag: m?.[3] ?? "", typedef: !!m?.[1], declared: "", parent: top, children: [] };
+    top?.children.push(b);
+    all.push(b);
+    stack.push(b);
+  }
+  return all;
+}
+
+/**
+ * The BTF type of each struct or union body: a top-level tag or typedef by its name (when the
+ * name is its own), a nested anonymous one through its parent's member of that name (the k-th
+ * unnamed one for the k-th unnamed body). Bodies it cannot place are left out.
+ */
+function bodyTypes(btf: Btf, all: Body[]): Map<Body, number> {
+  const tags = new Map<string, number[]>(), typedefs = new Map<string, number[]>();
+  for (let id = 1; id < btf.count; id++) {
+    const k = btf.kindNumberOf(id);
+    if (k !== 4 && k !== 5 && k !== 8) continue;
+    const t = btf.typeById(id);
+    if (!t.name) continue;
+    const m = k === 8 ? typedefs : tags;
+    m.set(`${k === 8 ? "" : t.kind} ${t.name}`, [...(m.get(`${k === 8 ? "" : t.kind} ${t.name}`) ?? []), id]);
+  }
+  const out = new Map<Body, number>();
+  const anonOf = (id: number): AnyBtfType => {
+    let t = btf.typeById(id);
+    while (t.kind === "ptr" || t.kind === "array" || t.kind === "const" || t.kind === "volatile" || t.kind === "restrict" || t.kind === "type_tag") t = btf.typeById(t.type);
+    return t;
+  };
+  const place = (b: Body, id: number) => {
+    const t = btf.typeById(id);
+    expect(t.kind, `line ${b.open + 1}: the body of a ${b.kind} placed on type id ${id}`).toBe(b.kind);
+    out.set(b, id);
+    if (t.kind !== "struct" && t.kind !== "union") return;
+    let unnamed = 0;
+    const anonMembers = t.members.filter((m) => !m.name && (anonOf(m.type).kind === "struct" || anonOf(m.type).kind === "union") && !anonOf(m.type).name);
+    for (const c of b.children) {
+      if (c.kind !== "struct" && c.kind !== "union") continue;
+      const m = c.declared ? t.members.find((x) => x.name === c.declared) : anonMembers[unnamed++];
+      const inner = m && anonOf(m.type);
+      if (inner && !inner.name) place(c, inner.id);
+    }
+  };
+  for (const b of all) {
+    if (b.parent || (b.kind !== "struct" && b.kind !== "union")) continue;
+    const ids = b.typedef ? typedefs.get(` ${b.declared}`) : tags.get(`${b.kind} ${b.tag}`);
+    if (ids?.length !== 1) continue;
+    const typedef = btf.typeById(ids[0]);
+    place(b, typedef.kind === "typedef" ? anonOf(typedef.type).id : ids[0]);
+  }
+  return out;
+}
+
+/** How a header differs from bpftool's as it must: what {@link sameButSizes} counted. */
+interface SizedLines {
+  /** Lines of our header. */
+  lines: number;
+  /** Enums closing with a mode attribute. */
+  sized: number;
+  /** Union bodies given what sizes them (packed, a tail pad or an aligned attribute). */
+  unions: number;
+  /** Union bodies of bpftool's header not placed on a BTF type (their lines must be equal). */
+  unplaced: number;
+}
+
 /**
  * Compares our header with bpftool's line by line. Lines closing an enum that needs a size
- * attribute must be bpftool's with the attribute after the `}`; all others must be equal.
- * Returns how many lines differ (as they must); fails naming the first mismatching lines.
+ * attribute must be bpftool's with the attribute after the `}`; a union C would size otherwise
+ * must close with ` __attribute__((packed))` and/or ` __attribute__((aligned(N)))` after the `}`,
+ * or end with a pad bitfield line before it; all other lines must be equal. Fails naming the
+ * first mismatching lines.
  */
-function sameButEnumSizes(btf: Btf, mine: string, theirs: string): { lines: number; sized: number } {
+function sameButSizes(btf: Btf, mine: string, theirs: string): SizedLines {
   const a = mine.split("\n"), b = theirs.split("\n");
-  expect(a.length, "line count").toBe(b.length);
   const byFirst = new Map<string, (BtfEnumType | BtfEnum64Type)[]>();
   for (const e of enumsOf(btf)) {
     if (!e.values.length) continue;
     const k = e.values[0].name;
     byFirst.set(k, [...(byFirst.get(k) ?? []), e]);
   }
-  const want = new Map<number, string>();
+  const want = new Map<number, string>(), before = new Map<number, string>();
   for (const blk of enumBlocks(b)) {
     const mode = modeFor(enumOfBlock(byFirst, blk));
     if (!mode) continue;
     const m = /^(\t*)\}(.*)$/.exec(b[blk.close])!;
     want.set(blk.close, `${m[1]}}${mode}${m[2]}`);
   }
+  const sized = want.size;
+  const all = bodies(b), placed = bodyTypes(btf, all);
+  let unions = 0;
+  for (const [body, id] of placed) {
+    const t = btf.typeById(id);
+    if (t.kind !== "union") continue;
+    const fix = unionFixOf(btf, t);
+    if (!fix || fix === "unstatable") continue;
+    unions++;
+    const m = /^(\t*)\}(.*)$/.exec(b[body.close])!;
+    const attrs = `${fix.packed ? " __attribute__((packed))" : ""}${fix.aligned ? ` __attribute__((aligned(${fix.aligned})))` : ""}`;
+    if (attrs) want.set(body.close, `${m[1]}}${attrs}${m[2]}`);
+    if (fix.padBits) before.set(body.close, padLine(`${m[1]}\t`, fix.padBits));
+  }
+  const expected: string[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const pad = before.get(i);
+    if (pad !== undefined) expected.push(pad);
+    expected.push(want.get(i) ?? b[i]);
+  }
+  expect(a.length, "line count").toBe(expected.length);
   const bad: string[] = [];
   let badCount = 0;
-  for (let i = 0; i < b.length; i++) {
-    const expected = want.get(i) ?? b[i];
-    if (a[i] === expected) continue;
-    if (++badCount <= 10) bad.push(`line ${i + 1}: mine ${JSON.stringify(a[i])}, want ${JSON.stringify(expected)}${want.has(i) ? " (bpftool's plus the enum size)" : ""}`);
+  for (let i = 0; i < expected.length; i++) {
+    if (a[i] === expected[i]) continue;
+    if (++badCount <= 10) bad.push(`line ${i + 1}: mine ${JSON.stringify(a[i])}, want ${JSON.stringify(expected[i])}`);
   }
   expect(badCount ? [`${badCount} lines differ`, ...bad] : []).toEqual([]);
   // Nothing but those lines carries a mode attribute.
-  expect(a.filter((l) => l.includes("__attribute__((mode(")).length).toBe(want.size);
-  return { lines: a.length, sized: want.size };
+  expect(a.filter((l) => l.includes("__attribute__((mode(")).length).toBe(sized);
+  const unplaced = all.filter((x) => x.kind === "union" && !placed.has(x)).length;
+  return { lines: a.length, sized, unions, unplaced };
 }
 
 // ---- Layout checks: _Static_asserts from the BTF, compiled against a header ----
@@ -173,7 +338,7 @@ interface LayoutChecks {
 
 // Types whose C layout no header from BTF can state, so checking them proves nothing here:
 // __builtin_va_list is the compiler's own (24 bytes for x86-64 GCC, 8 for clang's BPF target),
-// and btf_dump writes no tail padding for unions, so a union wider than its members shrinks.
+// and a union no attribute or pad could size (none in the kernels seen: see unionFixOf).
 function unstatable(btf: Btf): (id: number) => string | undefined {
   const memo = new Map<number, string | undefined>();
   const why = (id: number, depth: number): string | undefined => {
@@ -185,16 +350,8 @@ function unstatable(btf: Btf): (id: number) => string | undefined {
     else if (t.kind === "typedef" && t.name === "__builtin_va_list") r = "holds __builtin_va_list (the compiler's own)";
     else if (t.kind === "typedef" || t.kind === "const" || t.kind === "volatile" || t.kind === "restrict" || t.kind === "type_tag" || t.kind === "array") r = why(t.type, depth + 1);
     else if (t.kind === "struct" || t.kind === "union") {
-      let widest = 0;
-      for (const m of t.members) {
-        r ??= why(m.type, depth + 1);
-        if (t.kind === "union") {
-          try {
-            widest = Math.max(widest, m.bitfieldSize ? Math.ceil(m.bitfieldSize / 8) : btf.sizeof(m.type));
-          } catch { /* an incomplete member */ }
-        }
-      }
-      if (!r && t.kind === "union" && t.size > widest) r = "holds a union wider than its members (btf_dump pads no unions)";
+      for (const m of t.members) r ??= why(m.type, depth + 1);
+      if (!r && t.kind === "union" && unionFixOf(btf, t) === "unstatable") r = "holds a union C cannot size as the BTF does";
     }
     memo.set(id, r);
     return r;
@@ -386,9 +543,15 @@ function checkLayouts(btf: Btf, mine: string, theirs: string | undefined, tag: s
     const bpf = compile(theirs, checks, `${tag}-bpftool`);
     expect(bpf.errors).toEqual([]);
     const odd = structsWithSizedEnums(btf, checks.checked);
-    // Where an odd-sized enum sits in a struct, bpftool 7.1's 4-byte enum moves what follows.
+    // Where an odd-sized enum sits in a struct, bpftool 7.1's 4-byte enum moves what follows;
+    // a union libbpf leaves unsized has the wrong size there (any libbpf).
+    const unsized = [...checks.checked].filter((id) => {
+      const t = btf.typeById(id);
+      return t.kind === "union" && unionFixOf(btf, t) !== undefined;
+    });
+    for (const id of unsized) expect(bpf.failed).toContain(`sizeof(union ${btf.typeById(id).name})`);
     if (odd.length) expect(bpf.failed.length).toBeGreaterThan(0);
-    note += `; bpftool's header fails ${bpf.failed.length} (${odd.length} structs hold an odd-sized enum)${bpf.failed.length ? `, e.g. ${bpf.failed[0]}` : ""}`;
+    note += `; bpftool's header fails ${bpf.failed.length} (${odd.length} structs hold an odd-sized enum, ${unsized.length} unions need sizing)${bpf.failed.length ? `, e.g. ${bpf.failed[0]}` : ""}`;
   }
   const sk = Object.entries(checks.skipped).map(([r, n]) => `${n} ${r}`).join(", ");
   console.log(`${tag}: ${checks.count} layout asserts hold for our header${note}; left out: ${sk || "none"}`);
@@ -518,6 +681,10 @@ function corners(): Uint8Array {
   // Empty, padding-only and memberless union.
   b.composite("struct", "empty", 0, []);
   b.composite("struct", "pad_only", 8, []);
+  // A union whose members BTF lost (the kernel's transparent union release_pages_arg: size 8,
+  // vlen 0), and a struct holding it: without tail padding, `x` would move to 0.
+  const noMembers = b.ref("typedef", b.composite("union", "", 8, []), "no_members_t");
+  b.composite("struct", "holds_no_members", 16, [["u", noMembers, 0], ["x", int, 64]]);
   // A variable, a function and a section, which format c leaves out.
   const fproto = b.proto(int, [["x", int]]);
   b.add("some_func", 12, 1, false, fproto);
@@ -568,20 +735,29 @@ function detachedFormat(bytes: Uint8Array): string {
   return out;
 }
 
-describe("format('c') equals bpftool's format c but for enum sizes", () => {
+describe("format('c') equals bpftool's format c but for enum and union sizes", () => {
   needing(noBpftool, "the clang fixtures (both byte orders)", () => {
     for (const name of ["kinds", "format-c"]) {
       const btf = Btf.parse(fixture(`${name}.el.btf`));
       const mine = btf.format("c");
-      const r = sameButEnumSizes(btf, mine, bpftoolC(join(fixtureDir, `${name}.el.btf`)).out);
+      const r = sameButSizes(btf, mine, bpftoolC(join(fixtureDir, `${name}.el.btf`)).out);
       expect(r.lines).toBeGreaterThan(50);
+      expect(r.unplaced).toBe(0);
       if (name === "format-c") {
         expect(r.sized).toBe(3);
+        // wide_u, packed_u, packed_aligned_u, wide32_u and the anonymous one in holds_unions.
+        expect(r.unions).toBe(5);
         // Tagged unnamed members as written; over-alignment as padding (a `long: 0;` mark before
-        // c8, which the 4-byte gap after `int b` would not align), no aligned attribute.
+        // c8, which the 4-byte gap after `int b` would not align), no aligned attribute but the
+        // one a union over 8 bytes needs.
         expect(mine).toContain("struct ms_anon {\n\tstruct ms_head;\n\tunion {\n\t\tunion ms_word;\n\t\tu64 whole;\n\t};\n\tchar tail;\n};");
         expect(mine).toContain("\tint b;\n\tlong: 0;\n\tchar c8;\n");
-        expect(mine).not.toContain("__attribute__((aligned");
+        expect(mine).toContain("union wide_u {\n\tchar c;\n\tshort s;\n\tlong: 64;\n};");
+        expect(mine).toContain("\tu64 host_event64;\n} __attribute__((packed));");
+        expect(mine).toContain("\tu64 q;\n} __attribute__((packed)) __attribute__((aligned(2)));");
+        expect(mine).toContain("\tu32 w;\n} __attribute__((aligned(32)));");
+        expect(mine).toContain("\t\t\tu8 b[10];\n\t\t} __attribute__((packed)) anon_packed;");
+        expect(mine.match(/__attribute__\(\(aligned/g)).toHaveLength(2);
       }
       if (existsSync(join(fixtureDir, `${name}.eb.btf`))) {
         expect(Btf.parse(fixture(`${name}.eb.btf`)).format("c")).toBe(mine);
@@ -597,9 +773,13 @@ describe("format('c') equals bpftool's format c but for enum sizes", () => {
     const decoded = decodedTypes(btf);
     const mine = btf.format("c");
     expect(decoded()).toBe(0);
-    const r = sameButEnumSizes(btf, mine, bpftoolC(writeBlob(bytes)).out);
+    const r = sameButSizes(btf, mine, bpftoolC(writeBlob(bytes)).out);
     // e_byte, e_half, e_word, e64_small, e64_sneg and e_sbyte; not e64_big, e64_sbig or the 4-byte ones.
     expect(r.sized).toBe(6);
+    // The memberless 8-byte union behind a typedef.
+    expect(r.unions).toBe(1);
+    expect(r.unplaced).toBe(0);
+    expect(mine).toContain("typedef union {\n\tlong: 64;\n} no_members_t;");
     for (const want of [
       "} __attribute__((packed));", "typedef int (*fn_t)(int x, char *s);", "\tvoid (*table[4])(void);", "\tvoid (*none)(void);",
       "\tint (*printf)(char *fmt, ...);", "\tint (* (*pick)(int which))[3];", "\tint m[2][3];", "\tchar: 5;", "\tlong: 20;", "\tint: 28;", "\tint (*rows[2])[3];", "\tconst char * const name;",
@@ -617,7 +797,7 @@ describe("format('c') equals bpftool's format c but for enum sizes", () => {
     const f = writeBlob(splitOver(base));
     const split = Btf.parse(readFileSync(f), { base });
     const mine = split.format("c");
-    sameButEnumSizes(split, mine, bpftoolC(f, join(fixtureDir, "kinds.el.btf")).out);
+    sameButSizes(split, mine, bpftoolC(f, join(fixtureDir, "kinds.el.btf")).out);
     expect(mine).toContain("struct split_s {\n\tint x;\n\tstruct holder *h;\n};");
     expect(mine).toContain("enum split_e {\n\tSPLIT_ONE = 1,\n} __attribute__((mode(byte)));");
   });
@@ -643,10 +823,14 @@ describe("format('c') equals bpftool's format c but for enum sizes", () => {
       const theirs = noBpftool ? undefined : bpftoolC(writeBlob(bytes)).out;
       const { checks, strict } = checkLayouts(btf, btf.format("c"), theirs, tag);
       if (tag !== "format-c") continue;
-      // The over-aligned and the tagged-unnamed-member cases are checked, not left out.
-      for (const name of ["over_s", "over_m", "holds_over", "ms_anon", "holds_ms"]) expect(checks.checked).toContain(btf.find(name, "struct")!.id);
-      // ms_anon and holds_ms (struct all holds wide_u, which is left out).
-      expect(strict.holders).toBe(2);
+      // The over-aligned, tagged-unnamed-member and union-sizing cases are checked, not left out.
+      for (const name of ["over_s", "over_m", "holds_over", "ms_anon", "holds_ms", "holds_packed_u", "holds_unions", "all"]) {
+        expect(checks.checked).toContain(btf.find(name, "struct")!.id);
+      }
+      for (const name of ["wide_u", "packed_u", "packed_aligned_u", "wide32_u"]) expect(checks.checked).toContain(btf.find(name, "union")!.id);
+      expect(checks.skipped).toEqual({});
+      // ms_anon, holds_ms and all.
+      expect(strict.holders).toBe(3);
     }
   }, 120_000);
 });
@@ -676,8 +860,9 @@ function wholeHeader(file: string, tag: string): WholeHeader {
 
 function everyLine(h: WholeHeader, tag: string): void {
   const { btf, mine, theirs } = h.get();
-  const r = sameButEnumSizes(btf, mine, theirs);
-  console.log(`${tag}: ${r.lines} lines equal to bpftool's but the ${r.sized} closing enums sized as the BTF says`);
+  const r = sameButSizes(btf, mine, theirs);
+  console.log(`${tag}: ${r.lines} lines equal to bpftool's but the ${r.sized} closing enums and ${r.unions} unions sized as the BTF says`
+    + ` (${r.unplaced} union bodies not placed on a BTF type, equal as they are)`);
   expect(r.lines).toBeGreaterThan(10_000);
 }
 

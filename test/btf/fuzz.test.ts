@@ -9,17 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Btf, BtfError } from "../../mod.ts";
 import { assemble, fixture, Writer } from "./blob.ts";
+import { xorshift } from "../helpers/random.ts";
 
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>>= 0);
-  };
-}
 
 const base = fixture("kinds.el.btf");
 

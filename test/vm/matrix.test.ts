@@ -35,9 +35,9 @@ describe("vm matrix: kernels", () => {
     expect(list.map((k: { suite: string }) => k.suite)).toEqual(["bullseye-security", "bookworm", "bookworm-backports", "trixie", "sid"]);
   });
 
-  it("node runs on every kernel, bun and deno on the oldest and the newest", () => {
+  it("node runs on every kernel, bun on the oldest, deno on the newest", () => {
     expect(list.map((k: { name: string; runtimes: string[] }) => `${k.name}:${k.runtimes.join(",")}`)).toEqual([
-      "5.10:node,bun,deno", "6.1:node", "6.12-bpo:node", "6.12:node", "sid:node,bun,deno",
+      "5.10:node,bun", "6.1:node", "6.12-bpo:node", "6.12:node", "sid:node,deno",
     ]);
   });
 
@@ -54,9 +54,9 @@ describe("vm matrix: kernels", () => {
     expect(() => m.parseKernelList("a s\n")).toThrow(/line 1 .*expected/);
   });
 
-  it("the default matrix: node on all five, bun and deno on 5.10 and sid, 9 VMs", () => {
+  it("the default matrix: node on all five, bun on 5.10, deno on sid, 7 VMs", () => {
     const ids = m.schedule(list, null).map((j: { kernel: { name: string }; runtime: string }) => `${j.kernel.name}/${j.runtime}`);
-    expect(ids).toEqual(["5.10/node", "6.1/node", "6.12-bpo/node", "6.12/node", "sid/node", "5.10/deno", "sid/deno", "5.10/bun", "sid/bun"]);
+    expect(ids).toEqual(["5.10/node", "6.1/node", "6.12-bpo/node", "6.12/node", "sid/node", "sid/deno", "5.10/bun"]);
     expect(m.columns(list, null)).toEqual(["node", "bun", "deno"]);
   });
 

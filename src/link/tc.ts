@@ -12,13 +12,13 @@
  * @module
  */
 import { Errno } from "../uapi/errno.gen.ts";
-import { close as closeFd } from "../cmd/fd.ts";
-import { NetlinkError, NetlinkSocket } from "../sys/netlink.ts";
+import { NetlinkError, type NetlinkSocket } from "../sys/netlink.ts";
 import { type NlMessage, parseAttrs } from "../sys/netlink-msg.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
 import { cStringAt } from "../util/text.ts";
-import { type AttachmentOps, type AttachmentParts, Attachment, dupFd, holdProgram } from "./attachment.ts";
+import { type AttachmentOps, type AttachmentParts, Attachment } from "./attachment.ts";
 import type { BpfLinkInfo } from "./info.ts";
+import { withNetlinkHold } from "./netlink-hold.ts";
 import { attachFailed, progFdOf, programText } from "./link.ts";
 import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
@@ -191,20 +191,14 @@ export function tcAttach(
   const { ifindex, text } = target;
   const at = [args.priority ? `prio ${args.priority}` : "", args.handle ? `handle 0x${args.handle.toString(16)}` : ""].filter(Boolean).join(" ");
   const doing = `attaching ${programText(prog)} as a tc ${direction} filter (cls_bpf${at ? `, ${at}` : ""}) on ${text}`;
-  let sock: NetlinkSocket | undefined;
-  let held: { progFd: number; progId: number } | undefined;
-  let ownFd = -1;
-  try {
-    sock = NetlinkSocket.open();
-    held = holdProgram(progFd);
-    ownFd = dupFd(sock.fd, "netlink socket");
-    ensureClsact(sock, ifindex);
+  return withNetlinkHold(progFd, (h) => {
+    ensureClsact(h.sock, ifindex);
     const parent = ((TC_H_CLSACT & 0xffff0000) | (direction === "ingress" ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS)) >>> 0;
     const given = typeof prog === "object" && prog !== null ? (prog as { name?: unknown }).name : undefined;
     const progName = typeof given === "string" ? given : "";
-    const name = `${progName || "tsbpf"}:[${held.progId}]`;
-    const f = addFilter(sock, { ifindex, parent, priority: args.priority, handle: args.handle }, progFd, name, args.direct);
-    const s = sock;
+    const name = `${progName || "tsbpf"}:[${h.progId}]`;
+    const f = addFilter(h.sock, { ifindex, parent, priority: args.priority, handle: args.handle }, progFd, name, args.direct);
+    const s = h.sock;
     const ops: AttachmentOps = {
       detach: () => deleteFilter(s, f),
       // NLM_F_REPLACE on the same priority and handle swaps the program in one step.
@@ -216,14 +210,9 @@ export function tcAttach(
     };
     const what = `tc ${direction} filter (cls_bpf, prio ${f.priority} handle 0x${f.handle.toString(16)}) of ${programText(prog)} on ${text}`;
     const info = (progId: number): BpfLinkInfo => ({ id: 0, progId, linkType: 0, type: "other", typeName: "tc" });
-    const parts: AttachmentParts = { fd: ownFd, what, linkType: 0, via: "netlink", progFd: held.progFd, progId: held.progId, ops, info, linkNeeds: ATTACH_VERSIONS.tcx };
+    const parts: AttachmentParts = { fd: h.fd, what, linkType: 0, via: "netlink", progFd: h.progFd, progId: h.progId, ops, info, linkNeeds: ATTACH_VERSIONS.tcx };
     return make(parts, f, direction);
-  } catch (e) {
-    sock?.close();
-    if (held) closeFd(held.progFd);
-    if (ownFd >= 0) closeFd(ownFd);
-    throw attachFailed(explain(e), doing);
-  }
+  }, (e) => attachFailed(explain(e), doing));
 }
 
 function explain(e: unknown): unknown {

@@ -8,13 +8,13 @@
  */
 import { LinkType } from "../uapi/enums.gen.ts";
 import { Errno } from "../uapi/errno.gen.ts";
-import { close as closeFd } from "../cmd/fd.ts";
 import { progInfoByFd } from "../cmd/info.ts";
-import { NetlinkError, NetlinkSocket } from "../sys/netlink.ts";
+import { NetlinkError, type NetlinkSocket } from "../sys/netlink.ts";
 import { attrU32, attrU8, type NlMessage, parseAttrs } from "../sys/netlink-msg.ts";
-import { type Attachment, type AttachmentOps, dupFd, holdProgram, makeAttachment } from "./attachment.ts";
+import { type Attachment, type AttachmentOps, makeAttachment } from "./attachment.ts";
 import { attachFailed, programText } from "./link.ts";
 import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
+import { withNetlinkHold } from "./netlink-hold.ts";
 import type { ProgramRef } from "./socket-filter.ts";
 
 const RTM_NEWLINK = 16;
@@ -122,15 +122,9 @@ export function xdpNetlinkAttach(
   prog: ProgramRef, progFd: number, target: { ifindex: number; text: string }, mode: number, replace: boolean, doing: string,
 ): Attachment {
   const { ifindex, text } = target;
-  let sock: NetlinkSocket | undefined;
-  let held: { progFd: number; progId: number } | undefined;
-  let ownFd = -1;
-  try {
-    sock = NetlinkSocket.open();
-    held = holdProgram(progFd);
-    ownFd = dupFd(sock.fd, "netlink socket");
-    setXdp(sock, ifindex, progFd, mode | (replace ? 0 : UPDATE_IF_NOEXIST));
-    const s = sock;
+  return withNetlinkHold(progFd, (h) => {
+    setXdp(h.sock, ifindex, progFd, mode | (replace ? 0 : UPDATE_IF_NOEXIST));
+    const s = h.sock;
     // From 5.7 the kernel checks the program it takes off is ours in the same request.
     const checked = !kernelBelow(ATTACH_VERSIONS.xdp_expected_fd.version);
     const ours = (fd: number, id: () => number): number | undefined => {
@@ -139,7 +133,7 @@ export function xdpNetlinkAttach(
       if (now !== id()) throw new NetlinkError("RTM_SETLINK", Errno.EEXIST, undefined, `${text} runs program id ${now}, not ours`);
       return undefined;
     };
-    let progId = held.progId;
+    let progId = h.progId;
     const ops: AttachmentOps = {
       detach: (fd) => {
         const expected = ours(fd, () => progId);
@@ -154,16 +148,11 @@ export function xdpNetlinkAttach(
     };
     const modeText = mode === SKB_MODE ? "skb" : mode === DRV_MODE ? "driver" : mode === HW_MODE ? "hw" : "default";
     return makeAttachment({
-      fd: ownFd, what: `xdp attachment (netlink, ${modeText} mode) of ${programText(prog)} on ${text}`, linkType: LinkType.xdp, via: "netlink",
-      progFd: held.progFd, progId: held.progId, ops, linkNeeds: ATTACH_VERSIONS.xdp_link,
+      fd: h.fd, what: `xdp attachment (netlink, ${modeText} mode) of ${programText(prog)} on ${text}`, linkType: LinkType.xdp, via: "netlink",
+      progFd: h.progFd, progId: h.progId, ops, linkNeeds: ATTACH_VERSIONS.xdp_link,
       info: (id) => ({ id: 0, progId: id, linkType: LinkType.xdp, type: "xdp", ifindex }),
     });
-  } catch (e) {
-    sock?.close();
-    if (held) closeFd(held.progFd);
-    if (ownFd >= 0) closeFd(ownFd);
-    throw attachFailed(explain(e, mode, replace), doing);
-  }
+  }, (e) => attachFailed(explain(e, mode, replace), doing));
 }
 
 function explain(e: unknown, mode: number, replace: boolean): unknown {

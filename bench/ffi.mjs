@@ -23,3 +23,19 @@ export async function loadLoops(path) {
   const sig = (name, bufs) => `int ${name}(int${", void *".repeat(bufs)}, int)`;
   return Object.fromEntries(Object.entries(SIGS).map(([k, b]) => [k, lib.func(sig(k, b - 1))]));
 }
+
+/**
+ * The functions `sig` names ({ name: "i32" | "f64" }, each taking one int) bound from the shared
+ * library at `path` with this runtime's FFI: the C readers of the event benchmarks.
+ */
+export async function loadIntFunctions(path, sig) {
+  const each = (f) => Object.fromEntries(Object.entries(sig).map(([k, r]) => [k, f(k, r)]));
+  if (g.Deno) return g.Deno.dlopen(path, each((_, r) => ({ parameters: ["i32"], result: r }))).symbols;
+  if (g.Bun) {
+    const { dlopen } = await import("bun:ffi");
+    return dlopen(path, each((_, r) => ({ args: ["i32"], returns: r }))).symbols;
+  }
+  const { createRequire } = await import("node:module");
+  const l = createRequire(import.meta.url)("koffi").load(path);
+  return each((k, r) => l.func(`${r === "f64" ? "double" : "int"} ${k}(int)`));
+}

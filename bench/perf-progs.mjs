@@ -3,7 +3,7 @@
 // run `count` times by one BPF_PROG_TEST_RUN (its repeat), and the C reader (bench/c/perf.c)
 // bound through the runtime's FFI. Functions take the library's module (`lib`) as loaded by their
 // caller: the benchmark runs the sources or dist/, the tests run mod.ts.
-const g = globalThis;
+import { loadIntFunctions } from "./ffi.mjs";
 
 /** The bytes a sample of `size` output bytes takes in a perf ring: header, u32 size, data padded to 8. */
 export const perfRecordBytes = (size) => 8 + 4 + (((size + 4 + 7) & ~7) - 4);
@@ -40,15 +40,6 @@ export function loadPerfProducer(lib, { events, src, size }) {
  * bench/c/perf.c compiled to the shared library at `path`, through this runtime's FFI (each takes
  * one int, ignored but by bytes and open).
  */
-export async function loadPerfC(path) {
-  const sig = { c_pb_bytes: "i32", c_pb_open: "i32", c_pb_consume: "i32", c_pb_sum: "f64", c_pb_lost: "f64", c_pb_close: "i32" };
-  const each = (f) => Object.fromEntries(Object.entries(sig).map(([k, r]) => [k, f(k, r)]));
-  if (g.Deno) return g.Deno.dlopen(path, each((_, r) => ({ parameters: ["i32"], result: r }))).symbols;
-  if (g.Bun) {
-    const { dlopen } = await import("bun:ffi");
-    return dlopen(path, each((_, r) => ({ args: ["i32"], returns: r }))).symbols;
-  }
-  const { createRequire } = await import("node:module");
-  const l = createRequire(import.meta.url)("koffi").load(path);
-  return each((k, r) => l.func(`${r === "f64" ? "double" : "int"} ${k}(int)`));
+export function loadPerfC(path) {
+  return loadIntFunctions(path, { c_pb_bytes: "i32", c_pb_open: "i32", c_pb_consume: "i32", c_pb_sum: "f64", c_pb_lost: "f64", c_pb_close: "i32" });
 }

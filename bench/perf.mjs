@@ -1,4 +1,4 @@
-// The library's side of the perf buffer benchmark, run by bench/perf-run.mjs on each runtime:
+// The library's side of the perf buffer benchmark, run by bench/events-run.mjs on each runtime:
 // PerfReader.drain against libbpf's perf_buffer__consume (bench/c/perf.c, loaded into this process
 // through this runtime's FFI). Each side reads a perf event array of its own (a perf_buffer stores
 // its own events in its map, as a PerfReader does), filled by the same producer program

@@ -4,7 +4,7 @@
 // referenced as a function pointer); and the C consumer (bench/c/ringbuf.c) bound through the
 // runtime's FFI. Functions take the library's module (`lib`) as loaded by their caller: the
 // benchmark runs the sources or dist/, the tests run mod.ts.
-const g = globalThis;
+import { loadIntFunctions } from "./ffi.mjs";
 
 const enc = new TextEncoder();
 
@@ -77,15 +77,6 @@ export function loadProducer(lib, { rb, src, size, count, flags = 0 }) {
  * c_rb_open(fd), c_rb_consume(), c_rb_sum(), c_rb_close() from bench/c/ringbuf.c compiled to the
  * shared library at `path`, through this runtime's FFI (each takes one int, ignored but by open).
  */
-export async function loadRingbufC(path) {
-  const sig = { c_rb_open: "i32", c_rb_consume: "i32", c_rb_sum: "f64", c_rb_close: "i32" };
-  const each = (f) => Object.fromEntries(Object.entries(sig).map(([k, r]) => [k, f(k, r)]));
-  if (g.Deno) return g.Deno.dlopen(path, each((_, r) => ({ parameters: ["i32"], result: r }))).symbols;
-  if (g.Bun) {
-    const { dlopen } = await import("bun:ffi");
-    return dlopen(path, each((_, r) => ({ args: ["i32"], returns: r }))).symbols;
-  }
-  const { createRequire } = await import("node:module");
-  const l = createRequire(import.meta.url)("koffi").load(path);
-  return each((k, r) => l.func(`${r === "f64" ? "double" : "int"} ${k}(int)`));
+export function loadRingbufC(path) {
+  return loadIntFunctions(path, { c_rb_open: "i32", c_rb_consume: "i32", c_rb_sum: "f64", c_rb_close: "i32" });
 }

@@ -12,18 +12,18 @@
 // its ratio to the library also holds what differs between processes: threads (map.c measures
 // what one idle thread costs its own lookups) and the moment.
 //
-//   node bench/run.mjs [--rounds 5] [--n 1000000] [--batch-rounds 300] [--only map|ringbuf]
+//   node bench/run.mjs [--rounds 5] [--n 1000000] [--batch-rounds 300] [--only map|ringbuf|perf|events]
 //
 // Node runs the compiled package (dist/, what npm users import); Bun and Deno run the sources.
-// The ring buffer readers' part (bench/ringbuf-run.mjs) follows the maps'.
+// The event readers' part (bench/events-run.mjs: ring buffer and perf buffer) follows the maps'.
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { arg, buildDist, interleave, kernel, median, root, runtimeCommands } from "./lib.mjs";
 
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-if (only === "ringbuf") {
-  await import("./ringbuf-run.mjs");
+if (only === "ringbuf" || only === "perf" || only === "events") {
+  await import("./events-run.mjs");
   process.exit();
 }
 const rounds = arg("rounds", 5);
@@ -85,4 +85,4 @@ for (const name of runtimes) {
 }
 console.log(`\nThe C process's own lookups with one idle thread vs none (paired chunks): ${f3(cProc("threaded"))}x; every JS runtime has threads.`);
 console.log(miss ? `\n${miss} target(s) missed` : "\nall targets met");
-if (only !== "map") await import("./ringbuf-run.mjs");
+if (only !== "map") await import("./events-run.mjs");

@@ -332,21 +332,26 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
         if (avail > r.size) throw this.#ahead(r, avail);
         if (this.#twoPass) Atomics.add(this.#fence, 0, 0);
         const w = r.words, u8 = r.bytes, dv = r.view, mask = r.mask, size = r.size, cpu = r.cpu;
-        let pos = tail;
+        // Offsets from the batch's start stay small integers: the 32-bit positions, once past
+        // 2^31, would make every step a double.
+        const base = tail & mask;
+        const last = this.#last;
+        this.#last = cpu; // set back below if the batch delivers no sample
+        const before = n;
+        let done = 0;
         try {
-          while (pos !== head) {
-            const off = pos & mask;
+          while (done < avail) {
+            const off = (base + done) & mask;
             const type = w[off >> 2];
             const rec = w[(off + 4) >> 2] >>> 16;
-            if (rec < 8 || (rec & 7) !== 0 || rec > ((head - pos) >>> 0)) throw this.#corrupt(r, off, rec);
-            pos = (pos + rec) >>> 0;
+            if (rec < 8 || (rec & 7) !== 0 || rec > avail - done) throw this.#corrupt(r, off, rec);
+            done += rec;
             if (type === RECORD_SAMPLE) {
-              const len = w[((off + 8) & mask) >> 2] >>> 0;
-              if (len + 12 > rec) throw this.#corrupt(r, off, rec);
+              const len = w[((off + 8) & mask) >> 2];
+              if (len < 0 || len + 12 > rec) throw this.#corrupt(r, off, rec);
               let at = off + 12;
               if (at >= size) at -= size;
               n++;
-              this.#last = cpu;
               let stopHere: unknown;
               if (at + len <= size) {
                 stopHere = fn(u8, at, len, cpu, dv);
@@ -363,7 +368,8 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
             }
           }
         } finally {
-          if (pos !== tail) this.#advance(r, pos);
+          if (n === before) this.#last = last;
+          if (done !== 0) this.#advance(r, (tail + done) >>> 0);
         }
       }
       if (!any) break;

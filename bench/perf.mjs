@@ -13,12 +13,12 @@ const entry = (g.Deno ? g.Deno.env.get("TSBPF_ENTRY") : g.process.env.TSBPF_ENTR
 const lib = await import(entry);
 const { BpfMap, MapType, PerfReader, possibleCpus } = lib;
 const { loadPerfC, loadPerfProducer, perfRecordBytes } = await import("./perf-progs.mjs");
+const { pairChunks } = await import("./chunks.mjs");
 const args = g.Deno ? g.Deno.args : g.process.argv.slice(2);
 const C = await loadPerfC(args[0]);
 const CHUNKS = Number(args[1] ?? 31);
 const SAMPLES = Number(args[2] ?? 200);
 
-const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const SIZE = 16 << 20; // each CPU's ring
 const perfMap = () => BpfMap.create({ type: MapType.perf_event_array, keySize: 4, valueSize: 4, maxEntries: possibleCpus() });
 
@@ -56,22 +56,7 @@ function throughput(recSize) {
     if (n !== count) throw new Error(`perf_buffer__consume delivered ${n} of ${count}`);
     return (t * 1e6) / n;
   };
-  js(); // warm-up: the drain loop optimized, the pages touched, on both sides
-  c();
-  const tj = [], tc = [], r = [];
-  for (let i = 0; i < CHUNKS; i++) {
-    let a, b;
-    if (i & 1) {
-      a = js();
-      b = c();
-    } else {
-      b = c();
-      a = js();
-    }
-    tj.push(a);
-    tc.push(b);
-    r.push(b / a);
-  }
+  const paired = pairChunks(js, c, CHUNKS);
   if (sum !== C.c_pb_sum(0)) throw new Error(`the sums differ: ours ${sum}, libbpf's ${C.c_pb_sum(0)}: not the same records`);
   if (reader.lost !== 0 || C.c_pb_lost(0) !== 0) throw new Error(`samples were lost: ours ${reader.lost}, libbpf's ${C.c_pb_lost(0)}`);
   C.c_pb_close(0);
@@ -81,7 +66,7 @@ function throughput(recSize) {
   src.close();
   ours.close();
   theirs.close();
-  return { js: med(tj), c: med(tc), ratio: med(r), records: count };
+  return { ...paired, records: count };
 }
 
 async function latency() {

@@ -12,12 +12,12 @@ const entry = (g.Deno ? g.Deno.env.get("TSBPF_ENTRY") : g.process.env.TSBPF_ENTR
 const lib = await import(entry);
 const { BpfMap, BpfProgram, MapType, ProgramBuilder, ProgType, RingBufReader } = lib;
 const { loadProducer, loadRingbufC } = await import("./ringbuf-progs.mjs");
+const { pairChunks } = await import("./chunks.mjs");
 const args = g.Deno ? g.Deno.args : g.process.argv.slice(2);
 const C = await loadRingbufC(args[0]);
 const CHUNKS = Number(args[1] ?? 31);
 const SAMPLES = Number(args[2] ?? 200);
 
-const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const SIZE = 16 << 20;
 const pkt = new Uint8Array(64);
 
@@ -55,29 +55,14 @@ function throughput(recSize) {
     if (n !== count) throw new Error(`ring_buffer__consume delivered ${n} of ${count}`);
     return (t * 1e6) / n;
   };
-  js(); // warm-up: the drain loop optimized, the pages touched, on both sides
-  c();
-  const tj = [], tc = [], r = [];
-  for (let i = 0; i < CHUNKS; i++) {
-    let a, b;
-    if (i & 1) {
-      a = js();
-      b = c();
-    } else {
-      b = c();
-      a = js();
-    }
-    tj.push(a);
-    tc.push(b);
-    r.push(b / a);
-  }
+  const paired = pairChunks(js, c, CHUNKS);
   if (sum !== C.c_rb_sum(0)) throw new Error(`the sums differ: ours ${sum}, libbpf's ${C.c_rb_sum(0)}: not the same records`);
   C.c_rb_close(0);
   reader.close();
   producer.close();
   src.close();
   rb.close();
-  return { js: med(tj), c: med(tc), ratio: med(r), records: count };
+  return { ...paired, records: count };
 }
 
 async function latency() {

@@ -65,6 +65,17 @@ export function count(counts: Counts): bigint {
 }
 
 /**
+ * A program that is no longer (or not yet) in the path does not count `fire`'s hits. The count
+ * is taken first, not assumed 0: a namespace's own traffic (IPv6 neighbour discovery when a veth
+ * comes up) may have been counted while the program was attached.
+ */
+export function expectNotCounting(counts: Counts, fire: (n: number) => void, n = 5): void {
+  const before = count(counts);
+  fire(n);
+  expect(count(counts)).toBe(before);
+}
+
+/**
  * The check every attach test ends with: 20 hits while attached count at least 20 (our own other
  * threads may add some); once `stop()` detached or closed the link, more hits leave it unchanged.
  */

@@ -98,9 +98,10 @@ describePriv("attachTcx", NEEDS, () => {
     using dropper = netCounter(drops, { type: ProgType.sched_cls }, TCX_DROP);
     using cl = ns!.enter(() => attachTcx(counter, "xb", "ingress"));
     const dl = ns!.enter(() => attachTcx(dropper, "xb", "ingress", { before: counter }));
+    const passed = count(counts);
     fire(10);
     expect(count(drops)).toBeGreaterThanOrEqual(10n);
-    expect(count(counts)).toBe(0n);
+    expect(count(counts)).toBe(passed);
     dl.close();
     expectCounting(counts, fire, () => cl.close());
   });

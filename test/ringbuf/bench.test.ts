@@ -32,8 +32,7 @@ describePriv("bench: libbpf's ring_buffer__consume in this process", RING, () =>
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  itPriv("libbpf and drain() sum the same records alike", RING, () => {
-    if (libbpf) return void console.warn(`skip: ${libbpf}`);
+  itPriv("libbpf and drain() sum the same records alike", { ...RING, skipIf: libbpf }, () => {
     using rb = ringMap(1 << 14);
     using r = new RingBufReader(rb);
     const p = producer(rb, "output", 13);

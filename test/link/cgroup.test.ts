@@ -5,11 +5,11 @@
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, AttachFlags, AttachType, attachCgroup, BpfError, BpfLink, Errno, FeatureError, LinkType, ProgType, progQuery,
+  ATTACH_VERSIONS, AttachFlags, AttachType, attachCgroup, BpfError, BpfLink, Errno, LinkType, ProgType, progQuery,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { cgroup2Root, netCounter, netnsMissing, TestCgroup, TestNetns } from "../helpers/netns.ts";
-import { count, countsMap, expectCounting } from "./counter.ts";
+import { count, countsMap, expectCounting, expectPinRefused } from "./counter.ts";
 
 const ALLOW = 1; // cgroup_skb: let the packet go
 const EGRESS = AttachType.cgroup_inet_egress;
@@ -82,14 +82,8 @@ describePriv("attachCgroup", SKB, () => {
       const linkInfo = real.info();
       expect(linkInfo.type === "cgroup" && linkInfo.cgroupId).toBe(cgroupId);
     }
-    let e: unknown;
-    try {
-      link.pin("/sys/fs/bpf/tsbpf-never");
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as Error).message).toMatch(/pinning a cgroup attachment .*made with BPF_PROG_ATTACH, not a bpf_link/);
+    const e = expectPinRefused(link);
+    expect(e.message).toMatch(/pinning a cgroup attachment .*made with BPF_PROG_ATTACH, not a bpf_link/);
     expectCounting(counts, fire, () => link.close());
     expect(attached()).toEqual([]);
     expect(() => link.info()).toThrow(/is closed/);

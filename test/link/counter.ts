@@ -6,7 +6,7 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
 import {
-  BpfMap, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
+  type BpfLink, BpfMap, FeatureError, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
 } from "../../mod.ts";
 
 /** getpid's number here: the syscall the tests make to fire their hooks. */
@@ -133,4 +133,16 @@ export async function expectStopsCounting(counts: Counts, fire: (n: number) => v
   const frozen = count(counts);
   fire(20);
   expect(count(counts)).toBe(frozen);
+}
+
+/** An attachment without a bpf_link refuses pin() with a FeatureError; returns it for more checks. */
+export function expectPinRefused(a: BpfLink): FeatureError {
+  let e: unknown;
+  try {
+    a.pin("/sys/fs/bpf/tsbpf-never");
+  } catch (err) {
+    e = err;
+  }
+  expect(e).toBeInstanceOf(FeatureError);
+  return e as FeatureError;
 }

@@ -6,11 +6,11 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, AttachType, attachNetns, BpfError, FeatureError, LinkType, progDetach, progGetFdById, ProgType, progQuery,
+  ATTACH_VERSIONS, Attachment, AttachType, attachNetns, BpfError, LinkType, progDetach, progGetFdById, ProgType, progQuery,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
-import { countsMap, expectCounting, expectNotCounting } from "./counter.ts";
+import { countsMap, expectCounting, expectNotCounting, expectPinRefused } from "./counter.ts";
 
 const BPF_OK = 0;
 const FD = AttachType.flow_dissector;
@@ -142,14 +142,8 @@ describePriv("attachNetns: flow dissector through BPF_PROG_ATTACH", NEEDS, () =>
     expect(() => attachNetns(prog, HERE, AttachType.sk_lookup, { via: "attach" })).toThrow(/sk_lookup programs attach through links only/);
     expect(() => attachNetns(prog, HERE, FD, { via: "tc" as never })).toThrow(/via must be "auto", "link" or "attach"/);
     using a = ns!.enter(() => attachNetns(prog, HERE, FD, { via: "attach" }));
-    let e: unknown;
-    try {
-      a.pin("/sys/fs/bpf/tsbpf-never");
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.netns_link);
+    const e = expectPinRefused(a);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.netns_link);
     ns!.enter(() => a.close());
   });
 });

@@ -12,7 +12,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { toolMissing } from "../helpers/tools.ts";
-import { count, countsMap, expectCounting, expectNotCounting } from "./counter.ts";
+import { count, countsMap, expectCounting, expectNotCounting, expectPinRefused } from "./counter.ts";
 import { libraryFds } from "../helpers/fds.ts";
 
 const TC_ACT_OK = 0;
@@ -136,15 +136,9 @@ describePriv("attachTc", NEEDS, () => {
     using counts = countsMap();
     using prog = counter(counts);
     using f = ns!.enter(() => attachTc(prog, "xb", "ingress"));
-    let e: unknown;
-    try {
-      f.pin("/sys/fs/bpf/tsbpf-never");
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.tcx);
-    expect((e as Error).message).toMatch(/pinning tc ingress filter .*made with netlink, not a bpf_link/);
+    const e = expectPinRefused(f);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.tcx);
+    expect(e.message).toMatch(/pinning tc ingress filter .*made with netlink, not a bpf_link/);
   });
 
   itPriv("bad arguments are errors before any syscall; a program of another type is refused, saying what it needs", NEEDS, () => {

@@ -6,11 +6,11 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, attachXdp, FeatureError, LinkType, NetlinkError, ProgType, queryXdp,
+  ATTACH_VERSIONS, Attachment, attachXdp, LinkType, NetlinkError, ProgType, queryXdp,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
-import { count, countsMap, expectCounting, expectNotCounting } from "./counter.ts";
+import { count, countsMap, expectCounting, expectNotCounting, expectPinRefused } from "./counter.ts";
 
 const XDP_PASS = 2;
 const tools = netnsMissing();
@@ -134,13 +134,7 @@ describePriv("attachXdp via netlink", NEEDS, () => {
     expect(() => attachXdp(prog, "xb", { replace: 1 as never })).toThrow(/replace must be a boolean/);
     expect(() => attachXdp(prog, "xb", { replace: true, via: "link" })).toThrow(/replace is a netlink mode that links do not have/);
     using a = ns!.enter(() => attachXdp(prog, "xb", { mode: "skb", via: "netlink" }));
-    let e: unknown;
-    try {
-      a.pin("/sys/fs/bpf/tsbpf-never");
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.xdp_link);
+    const e = expectPinRefused(a);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.xdp_link);
   });
 });

@@ -10,6 +10,7 @@ import {
   Btf, BtfError, type BtfCompositeType, forgetKernelBtf, KernelBtf, kernelBtf, kernelModuleNames, kernelModulesBtf,
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast, kernelRelease } from "../helpers/env.ts";
+import { thrown } from "../helpers/expect.ts";
 import { assemble, fixture, Writer } from "./blob.ts";
 import { bpftoolMissing } from "../helpers/tools.ts";
 
@@ -191,16 +192,10 @@ describe("KernelBtf over a directory", () => {
 
   it("module() of a broken file throws an Error naming it, with the BtfError as its cause", () => {
     const k = new KernelBtf({ dir });
-    let err: unknown;
-    try {
-      k.module("bad_magic");
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toContain(`kernel module BTF ${dir}/bad_magic is broken`);
-    expect((err as Error).cause).toBeInstanceOf(BtfError);
-    expect(() => k.module("bad_magic")).toThrow(err as Error); // remembered
+    const err = thrown(() => k.module("bad_magic"), Error);
+    expect(err.message).toContain(`kernel module BTF ${dir}/bad_magic is broken`);
+    expect(err.cause).toBeInstanceOf(BtfError);
+    expect(() => k.module("bad_magic")).toThrow(err); // remembered
     expect(() => k.module("truncated")).toThrow(/truncated is broken: BTF: /);
     expect(() => k.module("absent")).toThrow(`kernel module BTF ${dir}/absent: no such module BTF (is the module loaded?)`);
   });

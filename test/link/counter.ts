@@ -6,8 +6,9 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
 import {
-  type BpfLink, BpfMap, FeatureError, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
+  type BpfLink, BpfMap, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, FeatureError, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
 } from "../../mod.ts";
+import { thrown } from "../helpers/expect.ts";
 
 /** getpid's number here: the syscall the tests make to fire their hooks. */
 export const GETPID: number = syscallNumbers(linuxArch(process.arch)).getpid;
@@ -137,12 +138,5 @@ export async function expectStopsCounting(counts: Counts, fire: (n: number) => v
 
 /** An attachment without a bpf_link refuses pin() with a FeatureError; returns it for more checks. */
 export function expectPinRefused(a: BpfLink): FeatureError {
-  let e: unknown;
-  try {
-    a.pin("/sys/fs/bpf/tsbpf-never");
-  } catch (err) {
-    e = err;
-  }
-  expect(e).toBeInstanceOf(FeatureError);
-  return e as FeatureError;
+  return thrown(() => a.pin("/sys/fs/bpf/tsbpf-never"), FeatureError);
 }

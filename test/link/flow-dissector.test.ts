@@ -9,6 +9,7 @@ import {
   ATTACH_VERSIONS, Attachment, AttachType, attachNetns, BpfError, LinkType, progDetach, progGetFdById, ProgType, progQuery,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
+import { bpfError } from "../helpers/expect.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { countsMap, expectCounting, expectNotCounting, expectPinRefused } from "./counter.ts";
 
@@ -112,14 +113,7 @@ describePriv("attachNetns: flow dissector through BPF_PROG_ATTACH", NEEDS, () =>
   itPriv("one flow dissector per namespace: a link beside an attachment, or an attachment beside a link, is EEXIST", NEEDS, () => {
     using counts = countsMap();
     using prog = dissector(counts);
-    const err = (f: () => unknown): BpfError => {
-      try {
-        ns!.enter(f);
-      } catch (e) {
-        return e as BpfError;
-      }
-      throw new Error("expected a throw");
-    };
+    const err = (f: () => unknown): BpfError => bpfError(() => ns!.enter(f));
     {
       using _a = ns!.enter(() => attachNetns(prog, HERE, FD, { via: "attach" }));
       const e = err(() => attachNetns(prog, HERE, FD, { via: "attach" }));

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { Btf, Collection, ElfFile, VerifierError } from "../../mod.ts";
 import { describePriv, itPriv } from "../helpers/env.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const OBJ = new URL("../fixtures/collection/core.o", import.meta.url).pathname;
 function btfOf(path: string | URL): Btf {
@@ -44,13 +45,7 @@ describePriv("Collection.load with CO-RE", {}, () => {
   });
 
   itPriv("a failed relocation on a live path: a VerifierError that names it", {}, () => {
-    let e: unknown;
-    try {
-      Collection.load(OBJ, { coreBtf: target, programs: ["unguarded"] }).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(VerifierError);
-    expect((e as Error).message).toMatch(/program "unguarded" \(section \?socket\): instruction \d+ was poisoned by CO-RE relocation #0 \(byte_off of .*struct rec\.gone/);
+    const e = thrown(() => Collection.load(OBJ, { coreBtf: target, programs: ["unguarded"] }).close(), VerifierError);
+    expect(e.message).toMatch(/program "unguarded" \(section \?socket\): instruction \d+ was poisoned by CO-RE relocation #0 \(byte_off of .*struct rec\.gone/);
   });
 });

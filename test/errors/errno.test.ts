@@ -10,7 +10,7 @@ import {
   UpdateFlags,
 } from "../../mod.ts";
 import { describePriv, itPriv } from "../helpers/env.ts";
-import { bpfError } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 import { own } from "../helpers/fds.ts";
 import { tempMount } from "../helpers/fs.ts";
 
@@ -158,13 +158,7 @@ describePriv("errno mapping", () => {
   });
 
   itPriv("close of an fd that is not open is a SyscallError EBADF", () => {
-    let e: unknown;
-    try {
-      close(CLOSED_FD);
-    } catch (x) {
-      e = x;
-    }
-    expect(e).toBeInstanceOf(SyscallError);
+    const e = thrown(() => close(CLOSED_FD), SyscallError);
     expect(e).toMatchObject({ syscall: "close", code: "EBADF", errno: Errno.EBADF });
   });
 

@@ -10,6 +10,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { cgroup2Root, netCounter, netnsMissing, TestCgroup, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting, expectPinRefused, settledCount } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const ALLOW = 1; // cgroup_skb: let the packet go
 const EGRESS = AttachType.cgroup_inet_egress;
@@ -118,14 +119,8 @@ describePriv("attachCgroup", SKB, () => {
     using a = load(counts);
     using b = load(other);
     using link = attachCgroup(a, cg!.path, EGRESS, { via: "attach" });
-    let e: unknown;
-    try {
-      link.update(b, { oldProgram: b });
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(BpfError);
-    expect((e as BpfError).errno).toBe(Errno.EPERM);
+    const e = thrown(() => link.update(b, { oldProgram: b }), BpfError);
+    expect(e.errno).toBe(Errno.EPERM);
     link.update(b, { oldProgram: a });
     expect(attached()).toEqual([b.id]);
     expect(link.info().progId).toBe(b.id);

@@ -8,6 +8,7 @@ import {
   u32, u64,
 } from "../../mod.ts";
 import { isRoot, itPriv, kernelAtLeast, type Needs } from "../helpers/env.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const ITER = { feature: [{ progType: "tracing" }, "iter_create"] } as const;
 
@@ -69,25 +70,13 @@ itIter("a bpf_map_elem iterator over a map: each read() walks it anew; info() na
 
 itIter("a map element iterator without a map is an error that says what it needs", ELEM, () => {
   using prog = dumpValues();
-  let e: unknown;
-  try {
-    attachIter(prog).close();
-  } catch (err) {
-    e = err;
-  }
-  expect(e).toBeInstanceOf(BpfError);
-  expect((e as Error).message).toMatch(/^attaching program "dump_values" \(fd \d+\) as iterator bpf_map_elem: .*does the target need a map/);
+  const e = thrown(() => attachIter(prog).close(), BpfError);
+  expect(e.message).toMatch(/^attaching program "dump_values" \(fd \d+\) as iterator bpf_map_elem: .*does the target need a map/);
 });
 
 itPriv("without BPF iterators: a FeatureError", { feature: { progType: "tracing" }, skipIf: kernelAtLeast(ATTACH_VERSIONS.iter.version) ? `Linux ${ATTACH_VERSIONS.iter.version}+ has iterators: the tests above run` : null }, () => {
   // No iterator program loads on such a kernel: a socket filter's fd gets as far as the attach type check.
   using prog = BpfProgram.load({ type: ProgType.socket_filter, insns: [Insn.mov("r0", 0), Insn.exit()] });
-  let e: unknown;
-  try {
-    attachIter(prog).close();
-  } catch (err) {
-    e = err;
-  }
-  expect(e).toBeInstanceOf(FeatureError);
-  expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.iter);
+  const e = thrown(() => attachIter(prog).close(), FeatureError);
+  expect(e.needs).toEqual(ATTACH_VERSIONS.iter);
 });

@@ -7,6 +7,7 @@ import {
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, missing } from "../helpers/env.ts";
 import { cookieInsns, count, countsMap, expectCounting, GETPID_SYMBOL, getpids, loadCounter } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 it("globMatch: * any run, ? any one character, everything else itself", () => {
   expect(globMatch("tcp_*", "tcp_v4_connect")).toBe(true);
@@ -96,14 +97,8 @@ describePriv("attachKprobeMulti without kprobe_multi", () => {
     if (why === null || !isRoot) return expect(why).toBeNull(); // the kernel has it: the tests above ran
     using counts = countsMap();
     using prog = load(counts);
-    let e: unknown;
-    try {
-      attachKprobeMulti(prog, { symbols: [GETPID_SYMBOL] }).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual({ version: "5.18", config: "CONFIG_FPROBE" });
-    expect((e as Error).message).toMatch(/^attaching program "counter" \(fd \d+\) to kprobe_multi __\w+_sys_getpid: kprobe_multi links not supported by the running kernel: needs Linux 5\.18\+ built with CONFIG_FPROBE/);
+    const e = thrown(() => attachKprobeMulti(prog, { symbols: [GETPID_SYMBOL] }).close(), FeatureError);
+    expect(e.needs).toEqual({ version: "5.18", config: "CONFIG_FPROBE" });
+    expect(e.message).toMatch(/^attaching program "counter" \(fd \d+\) to kprobe_multi __\w+_sys_getpid: kprobe_multi links not supported by the running kernel: needs Linux 5\.18\+ built with CONFIG_FPROBE/);
   });
 });

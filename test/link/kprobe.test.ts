@@ -9,6 +9,7 @@ import {
 } from "../../mod.ts";
 import { describePriv, haveKprobes, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { cookieInsns, count, countsMap, expectCounting, GETPID_SYMBOL, getpids, loadCounter, perfFds } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const KP = { kprobes: true, feature: { progType: "kprobe" } } as const;
 const perfLinks = kernelAtLeast(ATTACH_VERSIONS.perf_event_link.version);
@@ -89,15 +90,9 @@ describePriv("attachKprobe without kprobes", () => {
     tracefsRoot(); // mounted, so that the absence of kprobe_events is the kernel's
     using counts = countsMap();
     using prog = loadCounter(counts, { type: ProgType.kprobe });
-    let e: unknown;
-    try {
-      attachKprobe(prog, GETPID_SYMBOL).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual({ version: "4.1", config: "CONFIG_KPROBES" });
-    expect((e as Error).message).toMatch(
+    const e = thrown(() => attachKprobe(prog, GETPID_SYMBOL).close(), FeatureError);
+    expect(e.needs).toEqual({ version: "4.1", config: "CONFIG_KPROBES" });
+    expect(e.message).toMatch(
       new RegExp(`^attaching program "counter" \\(fd \\d+\\) to kprobe ${GETPID_SYMBOL}: kprobes not supported by the running kernel: needs Linux 4\\.1\\+ built with CONFIG_KPROBES`),
     );
   });

@@ -11,6 +11,7 @@ import { bind, getsockname, recvfrom, setReceiveTimeout, Sock, sockaddrIn, socka
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const NF_DROP = 0;
 const NF_ACCEPT = 1;
@@ -115,13 +116,7 @@ describePriv("attachNetfilter without netfilter links", {
     // No netfilter program loads on such a kernel: an XDP program's fd gets as far as the attach type check.
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.xdp }, 2);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachNetfilter(prog, v4(NfInetHook.local_in))).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.netfilter);
+    const e = thrown(() => ns!.enter(() => attachNetfilter(prog, v4(NfInetHook.local_in))).close(), FeatureError);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.netfilter);
   });
 });

@@ -8,6 +8,7 @@ import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { configState } from "../helpers/kconfig.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { countsMap, expectCounting } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const NETKIT_NEXT = -1;
 const tools = netnsMissing();
@@ -50,19 +51,14 @@ describePriv("attachNetkit where the kernel has no netkit", { ...CLS, skipIf: to
   itPriv(`a FeatureError naming ${since} and CONFIG_NETKIT (or, where the config is unknown and netkit is there, ENXIO for a veth)`, CLS, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.sched_cls }, NETKIT_NEXT);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachNetkit(prog, "xa", "primary")).close();
-    } catch (err) {
-      e = err;
-    }
+    const e = thrown(() => ns!.enter(() => attachNetkit(prog, "xa", "primary")).close(), Error);
     if (hasNetkit === null && e instanceof BpfError) {
       expect(e.errno).toBe(Errno.ENXIO);
       expect(e.message).toMatch(/xa \(ifindex \d+\) is not a netkit device/);
     } else {
       expect(e).toBeInstanceOf(FeatureError);
       expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.netkit);
-      expect((e as Error).message).toMatch(
+      expect(e.message).toMatch(
         /^attaching program "net_counter" \(fd \d+\) to netkit primary of xa \(ifindex \d+\): netkit links not supported by the running kernel: needs Linux 6\.7\+ built with CONFIG_NETKIT/,
       );
     }

@@ -10,6 +10,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const SK_PASS = 1;
 const BPF_OK = 0;
@@ -70,15 +71,9 @@ describePriv("attachNetns: sk_lookup", SK, () => {
     using prog = skLookup(counts);
     expect(() => attachNetns(prog, ns!.path, AttachType.xdp as never)).toThrow(/takes AttachType.sk_lookup or AttachType.flow_dissector, got xdp \(37\)/);
     expect(() => attachNetns(prog, counts.fd, AttachType.sk_lookup)).toThrow(/network namespace fd \d+ is anon_inode:bpf-map, not a network namespace|is anon_inode:bpf_map/);
-    let e: unknown;
-    try {
-      attachNetns(prog, "/proc/self/stat", AttachType.sk_lookup).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(BpfError);
-    expect((e as BpfError).errno).toBe(Errno.EINVAL);
-    expect((e as Error).message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_lookup to network namespace \/proc\/self\/stat: .*is the target a network namespace/);
+    const e = thrown(() => attachNetns(prog, "/proc/self/stat", AttachType.sk_lookup).close(), BpfError);
+    expect(e.errno).toBe(Errno.EINVAL);
+    expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_lookup to network namespace \/proc\/self\/stat: .*is the target a network namespace/);
     expect(() => attachNetns(prog, "/no/such/netns", AttachType.sk_lookup)).toThrow(/to network namespace \/no\/such\/netns: open: ENOENT/);
   });
 });
@@ -89,13 +84,8 @@ describePriv("attachNetns: flow dissector", FD, () => {
     using prog = dissector(counts);
     const link = attachNetns(prog, ns!.path, AttachType.flow_dissector);
     expect(link.info()).toMatchObject({ type: "netns", attachType: AttachType.flow_dissector, progId: prog.id });
-    let e: unknown;
-    try {
-      attachNetns(prog, ns!.path, AttachType.flow_dissector).close();
-    } catch (err) {
-      e = err;
-    }
-    expect((e as Error).message).toMatch(/as flow_dissector to network namespace .*that namespace has a flow dissector already/);
+    const e = thrown(() => attachNetns(prog, ns!.path, AttachType.flow_dissector).close(), Error);
+    expect(e.message).toMatch(/as flow_dissector to network namespace .*that namespace has a flow dissector already/);
     expectCounting(counts, overVeth, () => link.close());
   });
 });
@@ -107,13 +97,7 @@ describePriv("attachNetns without flow dissector links", {
   itPriv(`throws a FeatureError naming ${dissectorSince}`, { feature: { progType: "flow_dissector" } }, () => {
     using counts = countsMap();
     using prog = dissector(counts);
-    let e: unknown;
-    try {
-      attachNetns(prog, ns!.path, AttachType.flow_dissector).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.netns_link);
+    const e = thrown(() => attachNetns(prog, ns!.path, AttachType.flow_dissector).close(), FeatureError);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.netns_link);
   });
 });

@@ -4,6 +4,7 @@ import { expect } from "vitest";
 import { ATTACH_VERSIONS, attachRawTracepoint, BpfProgram, FeatureError, LinkType, ProgType } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { cookieInsns, count, countsMap, expectCounting, getpids, loadCounter } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const RAW = { feature: { progType: "raw_tracepoint" } } as const;
 
@@ -40,14 +41,8 @@ describePriv("attachRawTracepoint", RAW, () => {
     const since = ATTACH_VERSIONS.raw_tracepoint_cookie.version;
     if (!kernelAtLeast(since)) {
       using prog = loadCounter(counts, { type: ProgType.raw_tracepoint }, 8);
-      let e: unknown;
-      try {
-        attachRawTracepoint(prog, "sys_enter", { cookie: 7 }).close();
-      } catch (err) {
-        e = err;
-      }
-      expect(e).toBeInstanceOf(FeatureError);
-      expect((e as Error).message).toMatch(new RegExp(`a bpf_cookie on raw tracepoint sys_enter not supported .*needs Linux ${since.replace(".", "\\.")}\\+`));
+      const e = thrown(() => attachRawTracepoint(prog, "sys_enter", { cookie: 7 }).close(), FeatureError);
+      expect(e.message).toMatch(new RegExp(`a bpf_cookie on raw tracepoint sys_enter not supported .*needs Linux ${since.replace(".", "\\.")}\\+`));
       return;
     }
     using prog = BpfProgram.load({ type: ProgType.raw_tracepoint, insns: cookieInsns(), maps: { counts } });

@@ -14,6 +14,7 @@ import { bind, getsockname, recvfrom, sendto, Sock, sockaddrIn, socket } from ".
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countsMap } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const SK_DROP = 0;
 const SK_PASS = 1;
@@ -175,15 +176,9 @@ describePriv("attachSockMap: parser, sk_msg, one per attach type", QUERY, () => 
     for (const via of ["auto", "attach"] as const) {
       const first = attachSockMap(a, map, AttachType.sk_skb_verdict, { via });
       for (const [prog, type] of [[b, AttachType.sk_skb_verdict], [b, AttachType.sk_skb_stream_verdict]] as const) {
-        let e: unknown;
-        try {
-          attachSockMap(prog, map, type, { via }).close();
-        } catch (err) {
-          e = err;
-        }
-        expect(e).toBeInstanceOf(BpfError);
-        expect((e as BpfError).errno).toBe(16); // EBUSY
-        expect((e as Error).message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_skb_(stream_)?verdict to sockmap fd \d+: /);
+        const e = thrown(() => attachSockMap(prog, map, type, { via }).close(), BpfError);
+        expect(e.errno).toBe(16); // EBUSY
+        expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_skb_(stream_)?verdict to sockmap fd \d+: /);
       }
       first.close();
       expect(attached(map, AttachType.sk_skb_verdict)).toEqual([]);
@@ -201,13 +196,7 @@ describePriv("attachSockMap: parser, sk_msg, one per attach type", QUERY, () => 
     expect(() => a.pin("/sys/fs/bpf/tsbpf-never")).toThrow(FeatureError);
     a.close();
     if (kernelAtLeast(linkSince)) return;
-    let e: unknown;
-    try {
-      attachSockMap(prog, map, AttachType.sk_skb_stream_verdict, { via: "link" }).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.sockmap_link);
+    const e = thrown(() => attachSockMap(prog, map, AttachType.sk_skb_stream_verdict, { via: "link" }).close(), FeatureError);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.sockmap_link);
   });
 });

@@ -4,7 +4,6 @@
 // dropper before a counter; update() swaps the program; close() deletes the filter (as tc(8)
 // shows), from whichever namespace the thread is in by then; attachTcx's fallback to it; errors.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
   ATTACH_VERSIONS, Attachment, attachTc, attachTcx, BpfError, FeatureError, LinkType, NetlinkError, ProgType, TcAttachment,
@@ -14,6 +13,7 @@ import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { toolMissing } from "../helpers/tools.ts";
 import { count, countReaching, countsMap, expectCounting, expectNotCounting, expectPinRefused, settledCount } from "./counter.ts";
 import { libraryFds } from "../helpers/fds.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const TC_ACT_OK = 0;
 const TC_ACT_SHOT = 2;
@@ -76,15 +76,9 @@ describePriv("attachTc", NEEDS, () => {
     const f = ns!.enter(() => attachTc(prog, idx.a, "egress", { priority: 7, handle: 0x2a }));
     expect([f.priority, f.handle]).toEqual([7, 0x2a]);
     expect(filters("xa", "egress")).toMatch(/pref 7 bpf .*handle 0x2a /);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachTc(prog, idx.a, "egress", { priority: 7, handle: 0x2a })).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(NetlinkError);
-    expect((e as NetlinkError).errno).toBe(17); // EEXIST
-    expect((e as Error).message).toMatch(
+    const e = thrown(() => ns!.enter(() => attachTc(prog, idx.a, "egress", { priority: 7, handle: 0x2a })).close(), NetlinkError);
+    expect(e.errno).toBe(17); // EEXIST
+    expect(e.message).toMatch(
       /^attaching program "net_counter" \(fd \d+\) as a tc egress filter \(cls_bpf, prio 7 handle 0x2a\) on ifindex \d+: netlink RTM_NEWTFILTER: EEXIST: .*a filter of that priority and handle is there already/,
     );
     expectCounting(counts, fire, () => f.close());
@@ -112,14 +106,8 @@ describePriv("attachTc", NEEDS, () => {
     using a = counter(counts);
     using b = counter(other);
     using f = ns!.enter(() => attachTc(a, "xb", "ingress", { priority: 3, handle: 1 }));
-    let e: unknown;
-    try {
-      f.update(b, { oldProgram: b });
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(BpfError);
-    expect((e as Error).message).toMatch(/^updating tc ingress filter .*EPERM/);
+    const e = thrown(() => f.update(b, { oldProgram: b }), BpfError);
+    expect(e.message).toMatch(/^updating tc ingress filter .*EPERM/);
     f.update(b, { oldProgram: a });
     expect(filters("xb", "ingress")).toMatch(new RegExp(`pref 3 bpf .*handle 0x1 .*id ${b.id} `));
     expect(f.info().progId).toBe(b.id);
@@ -150,14 +138,8 @@ describePriv("attachTc", NEEDS, () => {
     expect(() => attachTc(prog, "xb", "ingress", { handle: 0 })).toThrow(/handle must be an integer in \[1, 2\^32-1\]/);
     expect(() => attachTc(prog, "xb", "ingress", { directAction: "yes" as never })).toThrow(/directAction must be a boolean/);
     expect(() => attachTc(prog, "xb", "ingress")).toThrow(/no interface "xb" in this thread's network namespace/);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachTc(xdp, "xb", "ingress")).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(NetlinkError);
-    expect((e as Error).message).toMatch(/^attaching program "net_counter" \(fd \d+\) as a tc ingress filter \(cls_bpf\) on xb .*netlink RTM_NEWTFILTER: EINVAL.*is the program of type sched_cls/);
+    const e = thrown(() => ns!.enter(() => attachTc(xdp, "xb", "ingress")).close(), NetlinkError);
+    expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) as a tc ingress filter \(cls_bpf\) on xb .*netlink RTM_NEWTFILTER: EINVAL.*is the program of type sched_cls/);
     expect(filters("xb", "ingress")).toBe("");
   });
 });
@@ -193,13 +175,7 @@ describePriv("attachTcx falling back to tc", NEEDS, () => {
     expect(() => attachTcx(prog, "xb", "ingress", { via: "tc", after: "all" })).toThrow(/a tc filter \(via "tc"\) has none of them/);
     expect(() => attachTcx(prog, "xb", "ingress", { via: "netlink" as never })).toThrow(/via must be "auto", "link" or "tc"/);
     if (kernelAtLeast(ATTACH_VERSIONS.tcx.version)) return;
-    let e: unknown;
-    try {
-      ns!.enter(() => attachTcx(prog, "xb", "ingress", { after: "all" })).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as Error).message).toMatch(/tcx links \(before\/after\/expectedRevision need them; without those attachTcx falls back/);
+    const e = thrown(() => ns!.enter(() => attachTcx(prog, "xb", "ingress", { after: "all" })).close(), FeatureError);
+    expect(e.message).toMatch(/tcx links \(before\/after\/expectedRevision need them; without those attachTcx falls back/);
   });
 });

@@ -10,6 +10,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting, settledCount } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const TCX_NEXT = -1;
 const TCX_DROP = 2;
@@ -139,14 +140,8 @@ describePriv("attachTcx without tcx", { feature: CLS, skipIf: tools ?? (kernelAt
   itPriv(`via: "link" throws a FeatureError saying tcx needs ${since}`, { feature: CLS }, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.sched_cls }, TCX_NEXT);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachTcx(prog, "xb", "ingress", { via: "link" })).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.tcx);
-    expect((e as Error).message).toMatch(/^attaching program "net_counter" .* to tcx ingress of xb .*tcx links .*not supported by the running kernel: needs Linux/);
+    const e = thrown(() => ns!.enter(() => attachTcx(prog, "xb", "ingress", { via: "link" })).close(), FeatureError);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.tcx);
+    expect(e.message).toMatch(/^attaching program "net_counter" .* to tcx ingress of xb .*tcx links .*not supported by the running kernel: needs Linux/);
   });
 });

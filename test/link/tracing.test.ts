@@ -11,7 +11,8 @@ import {
   ProgType,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast, type Needs } from "../helpers/env.ts";
-import { cookieInsns, count, countsMap, expectCounting, GETPID_SYMBOL, getpids, getpidTarget, loadCounter } from "./counter.ts";
+import { cookieInsns, count, countsMap, expectCounting, getpids, getpidTarget, loadCounter } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const TRACING = { feature: { progType: "tracing" } } as const;
 
@@ -127,14 +128,8 @@ describePriv("attachTracing: trampolines", TRACING, () => {
     if (!kernelAtLeast(since)) {
       // Before 5.19 tracing programs may not call bpf_get_attach_cookie() either: the plain counter.
       using prog = loadCounter(counts, { type: ProgType.tracing, attachType: AttachType.trace_fentry, attachTo: getpidTarget() });
-      let e: unknown;
-      try {
-        attachTracing(prog, { cookie: 5 }).close();
-      } catch (err) {
-        e = err;
-      }
-      expect(e).toBeInstanceOf(FeatureError);
-      expect((e as Error).message).toMatch(new RegExp(`needs Linux ${since.replace(".", "\\.")}\\+`));
+      const e = thrown(() => attachTracing(prog, { cookie: 5 }).close(), FeatureError);
+      expect(e.message).toMatch(new RegExp(`needs Linux ${since.replace(".", "\\.")}\\+`));
       return;
     }
     using prog = BpfProgram.load({ type: ProgType.tracing, attachType: AttachType.trace_fentry, attachTo: getpidTarget(), insns: cookieInsns(), maps: { counts } });

@@ -11,6 +11,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countsMap, expectCounting, expectNotCounting, expectPinRefused, settledCount } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const XDP_PASS = 2;
 const tools = netnsMissing();
@@ -72,15 +73,9 @@ describePriv("attachXdp via netlink", NEEDS, () => {
     using first = load(counts);
     using second = load(other);
     const a = ns!.enter(() => attachXdp(first, "xb", { mode: "skb", via: "netlink" }));
-    let e: unknown;
-    try {
-      ns!.enter(() => attachXdp(second, "xb", { mode: "skb", via: "netlink" })).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(NetlinkError);
-    expect((e as NetlinkError).kernelMessage).toMatch(/already attached/);
-    expect((e as Error).message).toMatch(
+    const e = thrown(() => ns!.enter(() => attachXdp(second, "xb", { mode: "skb", via: "netlink" })).close(), NetlinkError);
+    expect(e.kernelMessage).toMatch(/already attached/);
+    expect(e.message).toMatch(
       /^attaching program "net_counter" \(fd \d+\) to XDP of xb \(ifindex \d+\) in skb mode through netlink: netlink RTM_SETLINK: EBUSY: .*runs an XDP program in that mode already \(replace: true takes its place/,
     );
     // replace alone goes through netlink under "auto" too.

@@ -9,6 +9,7 @@ import {
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { countReaching, countsMap, expectCounting } from "./counter.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const XDP_PASS = 2;
 const since = ATTACH_VERSIONS.xdp_link.version;
@@ -58,15 +59,9 @@ describePriv("attachXdp", NEEDS, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.xdp }, XDP_PASS);
     using first = ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" }));
-    let e: unknown;
-    try {
-      ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" })).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(BpfError);
-    expect([Errno.EBUSY, Errno.EEXIST]).toContain((e as BpfError).errno);
-    expect((e as Error).message).toMatch(/^attaching program "net_counter" \(fd \d+\) to XDP of xb \(ifindex \d+\) in skb mode: .*runs an XDP program in that mode already/);
+    const e = thrown(() => ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" })).close(), BpfError);
+    expect([Errno.EBUSY, Errno.EEXIST]).toContain(e.errno);
+    expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) to XDP of xb \(ifindex \d+\) in skb mode: .*runs an XDP program in that mode already/);
     first.close();
     using again = ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" }));
     fire(3);
@@ -89,14 +84,8 @@ describePriv("attachXdp without XDP links", { feature: { progType: "xdp" }, skip
   itPriv(`throws a FeatureError naming ${since}`, { feature: { progType: "xdp" } }, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.xdp }, XDP_PASS);
-    let e: unknown;
-    try {
-      ns!.enter(() => attachXdp(prog, "xb")).close();
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(FeatureError);
-    expect((e as FeatureError).needs).toEqual(ATTACH_VERSIONS.xdp_link);
-    expect((e as Error).message).toMatch(/^attaching program "net_counter" .* to XDP of xb .*XDP bpf_links .*not supported by the running kernel: needs Linux/);
+    const e = thrown(() => ns!.enter(() => attachXdp(prog, "xb")).close(), FeatureError);
+    expect(e.needs).toEqual(ATTACH_VERSIONS.xdp_link);
+    expect(e.message).toMatch(/^attaching program "net_counter" .* to XDP of xb .*XDP bpf_links .*not supported by the running kernel: needs Linux/);
   });
 });

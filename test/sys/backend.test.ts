@@ -5,6 +5,7 @@ import {
   type Backend, BpfError, close, Cmd, ENOTSUPP, Errno, getBackend, Insn, MapCreateAttr, mapCreate, MapElemAttr,
   mapLookupElem, MapType, mapUpdateElem, ProgLoadAttr, progLoad, ProgType, setBackend, UpdateFlags,
 } from "../../mod.ts";
+import { thrown } from "../helpers/expect.ts";
 
 interface Call { cmd: number; bytes: Uint8Array; size: number }
 
@@ -64,13 +65,7 @@ describe("fake backend", () => {
 
   it("EPERM says which privilege is missing and mentions the memlock limit", () => {
     setBackend(fake([-Errno.EPERM]));
-    let e: unknown;
-    try {
-      mapCreate(MapType.hash, 4, 4, 1);
-    } catch (x) {
-      e = x;
-    }
-    expect(e).toBeInstanceOf(BpfError);
+    const e = thrown(() => mapCreate(MapType.hash, 4, 4, 1), BpfError);
     const b = e as BpfError;
     expect([b.errno, b.code, b.cmd, b.kind]).toEqual([1, "EPERM", "map_create", "AccessDenied"]);
     expect(b.message).toMatch(/root, or CAP_BPF/);

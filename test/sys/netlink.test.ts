@@ -3,7 +3,6 @@
 // request and its extended ack - and fuzzed: random and mutated replies give NetlinkFormatErrors
 // naming an offset, never another exception or a hang. Then the socket (src/sys/netlink.ts)
 // against the kernel: a get answered, a refusal as a NetlinkError with the kernel's errno, no fd left.
-import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NetlinkError } from "../../mod.ts";
 import { NetlinkSocket } from "../../src/sys/netlink.ts";
@@ -12,6 +11,7 @@ import {
 } from "../../src/sys/netlink-msg.ts";
 import { xorshift } from "../helpers/random.ts";
 import { libraryFds } from "../helpers/fds.ts";
+import { thrown } from "../helpers/expect.ts";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -196,16 +196,10 @@ describe("netlink socket", () => {
   it("a refusal is a NetlinkError with the kernel's errno, naming the request", () => {
     using sock = NetlinkSocket.open();
     sock.request(18).u8(0).u8(0).u16(0).s32(0x7ffffff0).u32(0).u32(0);
-    let e: unknown;
-    try {
-      sock.transact("RTM_GETLINK", undefined, "ifindex 2147483632");
-    } catch (err) {
-      e = err;
-    }
-    expect(e).toBeInstanceOf(NetlinkError);
-    expect((e as NetlinkError).errno).toBe(19); // ENODEV
-    expect((e as NetlinkError).request).toBe("RTM_GETLINK");
-    expect((e as Error).message).toMatch(/^netlink RTM_GETLINK: ENODEV: .*\[ifindex 2147483632\]/);
+    const e = thrown(() => sock.transact("RTM_GETLINK", undefined, "ifindex 2147483632"), NetlinkError);
+    expect(e.errno).toBe(19); // ENODEV
+    expect(e.request).toBe("RTM_GETLINK");
+    expect(e.message).toMatch(/^netlink RTM_GETLINK: ENODEV: .*\[ifindex 2147483632\]/);
     sock.close();
     expect(() => sock.request(18)).toThrow(/netlink socket is closed/);
   });

@@ -5,12 +5,12 @@
 import { closeSync, openSync, readFileSync, statSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, AttachFlags, AttachType, attachCgroup, BpfError, BpfLink, Errno, LinkType, ProgType, progQuery,
+  ATTACH_VERSIONS, AttachFlags, AttachType, attachCgroup, BpfLink, Errno, LinkType, ProgType, progQuery,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { cgroup2Root, netCounter, netnsMissing, TestCgroup, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting, expectPinRefused, settledCount } from "./counter.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError } from "../helpers/expect.ts";
 
 const ALLOW = 1; // cgroup_skb: let the packet go
 const EGRESS = AttachType.cgroup_inet_egress;
@@ -119,7 +119,7 @@ describePriv("attachCgroup", SKB, () => {
     using a = load(counts);
     using b = load(other);
     using link = attachCgroup(a, cg!.path, EGRESS, { via: "attach" });
-    const e = thrown(() => link.update(b, { oldProgram: b }), BpfError);
+    const e = bpfError(() => link.update(b, { oldProgram: b }));
     expect(e.errno).toBe(Errno.EPERM);
     link.update(b, { oldProgram: a });
     expect(attached()).toEqual([b.id]);

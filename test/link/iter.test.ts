@@ -8,7 +8,7 @@ import {
   u32, u64,
 } from "../../mod.ts";
 import { isRoot, itPriv, kernelAtLeast, type Needs } from "../helpers/env.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 
 const ITER = { feature: [{ progType: "tracing" }, "iter_create"] } as const;
 
@@ -70,7 +70,7 @@ itIter("a bpf_map_elem iterator over a map: each read() walks it anew; info() na
 
 itIter("a map element iterator without a map is an error that says what it needs", ELEM, () => {
   using prog = dumpValues();
-  const e = thrown(() => attachIter(prog).close(), BpfError);
+  const e = bpfError(() => attachIter(prog).close());
   expect(e.message).toMatch(/^attaching program "dump_values" \(fd \d+\) as iterator bpf_map_elem: .*does the target need a map/);
 });
 

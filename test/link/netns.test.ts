@@ -5,12 +5,12 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, AttachType, attachNetns, BpfError, Errno, FeatureError, LinkType, ProgType,
+  ATTACH_VERSIONS, AttachType, attachNetns, Errno, FeatureError, LinkType, ProgType,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countReaching, countsMap, expectCounting } from "./counter.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 
 const SK_PASS = 1;
 const BPF_OK = 0;
@@ -71,7 +71,7 @@ describePriv("attachNetns: sk_lookup", SK, () => {
     using prog = skLookup(counts);
     expect(() => attachNetns(prog, ns!.path, AttachType.xdp as never)).toThrow(/takes AttachType.sk_lookup or AttachType.flow_dissector, got xdp \(37\)/);
     expect(() => attachNetns(prog, counts.fd, AttachType.sk_lookup)).toThrow(/network namespace fd \d+ is anon_inode:bpf-map, not a network namespace|is anon_inode:bpf_map/);
-    const e = thrown(() => attachNetns(prog, "/proc/self/stat", AttachType.sk_lookup).close(), BpfError);
+    const e = bpfError(() => attachNetns(prog, "/proc/self/stat", AttachType.sk_lookup).close());
     expect(e.errno).toBe(Errno.EINVAL);
     expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_lookup to network namespace \/proc\/self\/stat: .*is the target a network namespace/);
     expect(() => attachNetns(prog, "/no/such/netns", AttachType.sk_lookup)).toThrow(/to network namespace \/no\/such\/netns: open: ENOENT/);

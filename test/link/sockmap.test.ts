@@ -7,14 +7,14 @@
 // type, and the errors.
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, AttachType, attachSockMap, BpfError, BpfMap, FeatureError, LinkType, MapType, ProgType, progQuery, u32,
+  ATTACH_VERSIONS, Attachment, AttachType, attachSockMap, BpfMap, FeatureError, LinkType, MapType, ProgType, progQuery, u32,
 } from "../../mod.ts";
 import { closeQuietly } from "../../src/sys/file.ts";
 import { bind, getsockname, recvfrom, sendto, Sock, sockaddrIn, socket } from "../../src/sys/socket.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { count, countsMap } from "./counter.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 
 const SK_DROP = 0;
 const SK_PASS = 1;
@@ -176,7 +176,7 @@ describePriv("attachSockMap: parser, sk_msg, one per attach type", QUERY, () => 
     for (const via of ["auto", "attach"] as const) {
       const first = attachSockMap(a, map, AttachType.sk_skb_verdict, { via });
       for (const [prog, type] of [[b, AttachType.sk_skb_verdict], [b, AttachType.sk_skb_stream_verdict]] as const) {
-        const e = thrown(() => attachSockMap(prog, map, type, { via }).close(), BpfError);
+        const e = bpfError(() => attachSockMap(prog, map, type, { via }).close());
         expect(e.errno).toBe(16); // EBUSY
         expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) as sk_skb_(stream_)?verdict to sockmap fd \d+: /);
       }

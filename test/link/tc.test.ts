@@ -6,14 +6,14 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, attachTc, attachTcx, BpfError, FeatureError, LinkType, NetlinkError, ProgType, TcAttachment,
+  ATTACH_VERSIONS, Attachment, attachTc, attachTcx, FeatureError, LinkType, NetlinkError, ProgType, TcAttachment,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { toolMissing } from "../helpers/tools.ts";
 import { count, countReaching, countsMap, expectCounting, expectNotCounting, expectPinRefused, settledCount } from "./counter.ts";
 import { libraryFds } from "../helpers/fds.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 
 const TC_ACT_OK = 0;
 const TC_ACT_SHOT = 2;
@@ -106,7 +106,7 @@ describePriv("attachTc", NEEDS, () => {
     using a = counter(counts);
     using b = counter(other);
     using f = ns!.enter(() => attachTc(a, "xb", "ingress", { priority: 3, handle: 1 }));
-    const e = thrown(() => f.update(b, { oldProgram: b }), BpfError);
+    const e = bpfError(() => f.update(b, { oldProgram: b }));
     expect(e.message).toMatch(/^updating tc ingress filter .*EPERM/);
     f.update(b, { oldProgram: a });
     expect(filters("xb", "ingress")).toMatch(new RegExp(`pref 3 bpf .*handle 0x1 .*id ${b.id} `));

@@ -4,12 +4,12 @@
 // without XDP links.
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, attachXdp, BpfError, Errno, FeatureError, interfaceIndex, LinkType, ProgType, XDP_FLAGS_SKB_MODE,
+  ATTACH_VERSIONS, attachXdp, Errno, FeatureError, interfaceIndex, LinkType, ProgType, XDP_FLAGS_SKB_MODE,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
 import { countReaching, countsMap, expectCounting } from "./counter.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError, thrown } from "../helpers/expect.ts";
 
 const XDP_PASS = 2;
 const since = ATTACH_VERSIONS.xdp_link.version;
@@ -59,7 +59,7 @@ describePriv("attachXdp", NEEDS, () => {
     using counts = countsMap();
     using prog = netCounter(counts, { type: ProgType.xdp }, XDP_PASS);
     using first = ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" }));
-    const e = thrown(() => ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" })).close(), BpfError);
+    const e = bpfError(() => ns!.enter(() => attachXdp(prog, "xb", { mode: "skb" })).close());
     expect([Errno.EBUSY, Errno.EEXIST]).toContain(e.errno);
     expect(e.message).toMatch(/^attaching program "net_counter" \(fd \d+\) to XDP of xb \(ifindex \d+\) in skb mode: .*runs an XDP program in that mode already/);
     first.close();

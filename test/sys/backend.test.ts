@@ -2,10 +2,10 @@
 // bytes each wrapper hands to bpf(), and how -errno results become BpfErrors.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
-  type Backend, BpfError, close, Cmd, ENOTSUPP, Errno, getBackend, Insn, MapCreateAttr, mapCreate, MapElemAttr,
+  type Backend, close, Cmd, ENOTSUPP, Errno, getBackend, Insn, MapCreateAttr, mapCreate, MapElemAttr,
   mapLookupElem, MapType, mapUpdateElem, ProgLoadAttr, progLoad, ProgType, setBackend, UpdateFlags,
 } from "../../mod.ts";
-import { thrown } from "../helpers/expect.ts";
+import { bpfError } from "../helpers/expect.ts";
 
 interface Call { cmd: number; bytes: Uint8Array; size: number }
 
@@ -65,8 +65,7 @@ describe("fake backend", () => {
 
   it("EPERM says which privilege is missing and mentions the memlock limit", () => {
     setBackend(fake([-Errno.EPERM]));
-    const e = thrown(() => mapCreate(MapType.hash, 4, 4, 1), BpfError);
-    const b = e as BpfError;
+    const b = bpfError(() => mapCreate(MapType.hash, 4, 4, 1));
     expect([b.errno, b.code, b.cmd, b.kind]).toEqual([1, "EPERM", "map_create", "AccessDenied"]);
     expect(b.message).toMatch(/root, or CAP_BPF/);
     expect(b.message).toMatch(/RLIMIT_MEMLOCK/);

@@ -21,3 +21,4 @@ export {
 export { type ElfExternSpec, externSpecs, kconfigSize, type KconfigType } from "./externs.ts";
 export { objectBtf } from "./object-btf.ts";
 export { type ElfObject, parseObject, type ParseObjectOptions } from "./object.ts";
+export { NT_STAPSDT, type UsdtNote, usdtNotes } from "./usdt-notes.ts";

@@ -1,7 +1,7 @@
 /**
  * The object's BTF as the kernel must get it (libbpf's bpf_object_fixup_btf and the DATASEC
  * rewrites of bpf_object__collect_externs): clang leaves DATASEC sizes and variable offsets at
- * zero for the loader to fill from the ELF, hidden globals become static, and the `.kconfig` and
+ * zero for the loader to fill from the ELF, hidden globals (variables and .text functions) become static, and the `.kconfig` and
  * `.ksyms` sections, whose extern VARs and FUNCs the kernel refuses, become allocated variables.
  * Type ids stay as they are (one "dummy_ksym" VAR may be appended), so the map specs and
  * func_info that name ids keep pointing at the same types.
@@ -12,10 +12,10 @@ import { rewriteBtf } from "../btf/rewrite.ts";
 import type { AnyBtfType, BtfDatasecType, BtfDatasecVar, BtfVarType } from "../btf/types.ts";
 import { ElfError } from "./error.ts";
 import type { ElfFile } from "./file.ts";
-import { SymbolType } from "./constants.ts";
+import { SymbolBind, SymbolType } from "./constants.ts";
 import type { ElfExternSpec } from "./externs.ts";
 
-const VAR_STATIC = 0, VAR_ALLOCATED = 1, VAR_EXTERN = 2, FUNC_GLOBAL = 1;
+const VAR_STATIC = 0, VAR_ALLOCATED = 1, VAR_EXTERN = 2, FUNC_STATIC = 0, FUNC_GLOBAL = 1;
 const STV_INTERNAL = 1, STV_HIDDEN = 2;
 const DUMMY = "dummy_ksym";
 
@@ -100,6 +100,19 @@ export function objectBtf(btf: Btf, elf: ElfFile, externs: readonly ElfExternSpe
     if (next.size !== sec.size || vars.some((v, j) => v.type !== sec.vars[j].type || v.offset !== sec.vars[j].offset || v.size !== sec.vars[j].size)) {
       out[i] = next;
       changed = true;
+    }
+  }
+  // libbpf's mark_btf_static: a .text function that is global or weak but hidden is verified with
+  // its caller, as a static one is (usdt.bpf.h's bpf_usdt_arg takes a pointer the caller owns).
+  const text = elf.section(".text")?.index;
+  const hidden = new Set<string>();
+  for (const s of elf.symbols()) {
+    if (s.type === SymbolType.func && s.shndx === text && s.bind !== SymbolBind.local && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL)) hidden.add(s.name);
+  }
+  if (hidden.size) {
+    for (let i = 0; i < out.length; i++) {
+      const t = out[i];
+      if (t.kind === "func" && t.linkage === FUNC_GLOBAL && hidden.has(t.name)) out[i] = { ...t, linkage: FUNC_STATIC };
     }
   }
   for (let id = first; id < btf.count; id++) if (out[id - first] !== btf.typeById(id)) changed = true;

@@ -1,7 +1,7 @@
 /**
  * Attaching programs to the kernel, one file per attach kind (the bpf_link commands themselves
  * are in cmd/link.ts), each returning a BpfLink: tracing (tracepoint, raw tracepoint, kprobe,
- * kprobe_multi, uprobe, uprobe_multi, fentry/fexit/fmod_ret/LSM/freplace, perf event sampling),
+ * kprobe_multi, uprobe, uprobe_multi, USDT, fentry/fexit/fmod_ret/LSM/freplace, perf event sampling),
  * cgroups, networking (XDP, tcx, legacy tc, netkit, netns, netfilter, socket maps, socket filters)
  * and iterators; with perf_event_open and tracefs, which several of them share. Where a kernel has
  * no link for a hook, an Attachment (BPF_PROG_ATTACH, netlink) stands in for one.
@@ -24,6 +24,8 @@ export { attachKprobe, type KprobeOptions } from "./kprobe.ts";
 export { attachKprobeMulti, globMatch, kprobeMultiSymbols, type KprobeMultiOptions, MAX_KPROBE_MULTI } from "./kprobe-multi.ts";
 export { attachUprobe, readExecutable, type UprobeOptions, uprobeOffset, type UprobeSymbol, uprobeSymbol } from "./uprobe.ts";
 export { attachUprobeMulti, type UprobeMultiOptions } from "./uprobe-multi.ts";
+export { attachUsdt, UsdtLink, type UsdtMapRef, type UsdtMaps, type UsdtOptions, type UsdtSite } from "./usdt.ts";
+export { encodeUsdtSpec, parseUsdtArg, parseUsdtArgs, type UsdtArg, UsdtArgKind, USDT_MAX_ARGS, USDT_SPEC_SIZE } from "./usdt-spec.ts";
 export { attachTracing, type TracingOptions } from "./tracing.ts";
 export {
   currentPid, encodePerfEventAttr, PERF_ATTR_SIZE, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_RESET,

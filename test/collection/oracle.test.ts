@@ -16,6 +16,7 @@ import { bpftoolMissing, toolMissing } from "../helpers/tools.ts";
 const FIXTURES: { obj: string; note: string }[] = [
   { obj: "collection/counter.o", note: "maps of every declaration style, map-in-map and prog array slots, global data, kconfig, a by-name pin" },
   { obj: "elf/progs.el.o", note: "several programs per section, subprograms, a bpf_loop callback, kconfig, ksyms, kfuncs (a weak absent one), CO-RE" },
+  { obj: "usdt/usdt.o", note: "libbpf-dev's usdt.bpf.h: weak hidden subprograms verified as static (mark_btf_static), weak maps, a CO-RE enum check, LINUX_HAS_BPF_COOKIE" },
 ];
 
 interface ProgView {

@@ -4,22 +4,20 @@
 // without a kernel), the relocations against llvm-objdump-19 -dr, and hand-made flaws that must
 // be ElfErrors naming the section and offset.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Btf, parseBtfExt } from "../../src/btf/mod.ts";
 import { ElfError, ElfFile, type ElfMapSpec, type ElfProgramSpec, mapSpecs, objectNameFromPath, programSpecs } from "../../src/elf/mod.ts";
 import { externSpecs } from "../../src/elf/externs.ts";
 import { ProgType } from "../../src/uapi/enums.gen.ts";
-import { itIf, toolMissing } from "../helpers/tools.ts";
+import { buildLibbpfTool, itIf, type LibbpfTool, libbpfMissing, toolMissing } from "../helpers/tools.ts";
 
 const here = import.meta.dirname ?? new URL(".", import.meta.url).pathname;
 const dir = join(here, "..", "fixtures", "elf");
 const path = (name: string) => join(dir, name);
 const fixture = (name: string) => new Uint8Array(readFileSync(path(name)));
 const noObjdump = toolMissing("llvm-objdump-19", ["--version"], "llvm-19");
-const noGcc = toolMissing("gcc", ["--version"]);
 
 interface Parsed {
   elf: ElfFile;
@@ -236,22 +234,17 @@ describe("programSpecs", () => {
   }
 
   describe("against the system's libbpf (loader generator, no kernel)", () => {
-    let exe = "", tmp = "";
-    const why = noGcc ?? (execFileSync("gcc", ["-print-file-name=libbpf.so"], { encoding: "utf8" }).trim().startsWith("/") ? undefined : "needs libbpf.so (apt-get install libbpf-dev)");
+    const why = libbpfMissing();
+    let oracle: LibbpfTool | undefined;
     beforeAll(() => {
-      if (why) return;
-      tmp = mkdtempSync(join(tmpdir(), "tsbpf-progs-oracle-"));
-      exe = join(tmp, "progs-oracle");
-      execFileSync("gcc", ["-O1", "-Wall", "-Werror", "-o", exe, join(here, "progs-oracle.c"), "-lbpf"], { stdio: ["ignore", "ignore", "pipe"] });
+      if (!why) oracle = buildLibbpfTool(join(here, "progs-oracle.c"));
     });
-    afterAll(() => {
-      if (tmp) rmSync(tmp, { recursive: true, force: true });
-    });
+    afterAll(() => oracle?.remove());
 
     // libbpf 1.1 reads little-endian objects only; the eb specs equal the el ones (tested above).
     for (const file of ["progs.el.o", "progs-opt.el.o"]) {
       itIf(why, `${file}: the same linked instructions, references aside, as libbpf's`, () => {
-        const out = execFileSync(exe, [path(file)], { encoding: "utf8" }).trim().split("\n");
+        const out = execFileSync(oracle!.exe, [path(file)], { encoding: "utf8" }).trim().split("\n");
         const [major, minor] = out[0].split(" ")[1].split(".").map(Number);
         const mapNames = out.filter((l) => l.startsWith("map ")).map((l) => l.split(" ")[2]);
         const progs: { name: string; section: string; type: number; attach: number; autoload: number; insns: Uint8Array }[] = [];

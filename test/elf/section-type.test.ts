@@ -3,15 +3,13 @@
 // oracle run of the system's libbpf (test/elf/sec-oracle.c, built here with gcc) over every name the
 // table implies plus near misses, through libbpf_prog_type_by_name and libbpf_attach_type_by_name.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findSecDef, secDefMatches, sectionProgramType } from "../../src/elf/section-type.ts";
 import { AttachType, ProgType } from "../../src/uapi/enums.gen.ts";
 import { Errno } from "../../src/uapi/errno.gen.ts";
 import { type SecDef, SEC_DEFS, SecFlag } from "../../src/uapi/sec.gen.ts";
-import { itIf, toolMissing } from "../helpers/tools.ts";
+import { buildLibbpfTool, itIf, libbpfMissing } from "../helpers/tools.ts";
 
 const here = import.meta.dirname ?? new URL(".", import.meta.url).pathname;
 const patterns = SEC_DEFS.map((d) => d.pattern);
@@ -213,9 +211,7 @@ function expectedLine(name: string): string {
   return `0 ${d.type} ${expected}\t${attach}`;
 }
 
-const libbpfMissing = toolMissing("gcc", ["--version"])
-  ?? (existsSync("/usr/include/bpf/libbpf.h") ? undefined : "needs libbpf's headers (apt-get install libbpf-dev)")
-  ?? (execFileSync("gcc", ["-print-file-name=libbpf.so"], { encoding: "utf8" }).trim().startsWith("/") ? undefined : "needs libbpf.so (apt-get install libbpf-dev)");
+const noLibbpf = libbpfMissing();
 
 describe("SEC() table against the system's libbpf", () => {
   it("the entries newer than libbpf 1.1 are 35 entries of the table, listed once", () => {
@@ -225,11 +221,10 @@ describe("SEC() table against the system's libbpf", () => {
     expect([addedAfter(1, 1).size, addedAfter(1, 3).size, addedAfter(1, 7).size, addedAfter(2, 0).size]).toEqual([35, 17, 11, 0]);
   });
 
-  itIf(libbpfMissing, "libbpf_prog_type_by_name and libbpf_attach_type_by_name agree on every name, but for entries newer than the libbpf here", () => {
-    const dir = mkdtempSync(join(tmpdir(), "tsbpf-sec-oracle-"));
+  itIf(noLibbpf, "libbpf_prog_type_by_name and libbpf_attach_type_by_name agree on every name, but for entries newer than the libbpf here", () => {
+    const oracle = buildLibbpfTool(join(here, "sec-oracle.c"));
     try {
-      const exe = join(dir, "sec-oracle");
-      execFileSync("gcc", ["-O1", "-Wall", "-Werror", "-o", exe, join(here, "sec-oracle.c"), "-lbpf"], { stdio: ["ignore", "ignore", "pipe"] });
+      const exe = oracle.exe;
       const names = oracleNames();
       const out = execFileSync(exe, [], { input: names.map((n) => `${n}\n`).join(""), encoding: "utf8" }).split("\n");
       const v = out[0].match(/^version (\d+)\.(\d+)$/);
@@ -262,7 +257,7 @@ describe("SEC() table against the system's libbpf", () => {
       expect(confirmed.size).toBe(116 - newer.size);
       console.log(`sec oracle: libbpf ${major}.${minor}: ${names.length} names, ${agreed} agree, ${unknownToIt} unknown to it (names of its ${newer.size} missing entries)`);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      oracle.remove();
     }
   });
 });

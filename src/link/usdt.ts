@@ -1,0 +1,318 @@
+/**
+ * USDT probes (libbpf's bpf_program__attach_usdt): a kprobe program on every site of a probe a
+ * binary declares with sys/sdt.h (its `.note.stapsdt`), each site a uprobe at the site's file
+ * offset with the probe's semaphore as ref_ctr_offset. The program reads the probe's arguments
+ * with libbpf's BPF-side usdt.bpf.h, which looks up where they live in the object's
+ * `__bpf_usdt_specs` map: this attach writes one spec per distinct argument string there, and
+ * finds it for each site by BPF cookie (5.15+) or, on older kernels, by the site's address in
+ * the traced process through `__bpf_usdt_ip_to_spec_id`. Which one is the perf event link's to
+ * say: a BPF cookie needs the BPF_PERF_EVENT link, which came with bpf_get_attach_cookie (the
+ * LINUX_HAS_BPF_COOKIE the object's BPF side tests) in 5.15. Closing the UsdtLink detaches every
+ * site and frees its specs.
+ * @module
+ */
+import { mapDeleteElem, mapUpdateElem } from "../cmd/map.ts";
+import { ElfError } from "../elf/error.ts";
+import { usdtNotes, type UsdtNote } from "../elf/usdt-notes.ts";
+import { FeatureError } from "../errors.ts";
+import { closeQuietly, openRead } from "../sys/file.ts";
+import { fdTarget, readTextFile } from "../sys/syscalls.ts";
+import { MapType } from "../uapi/enums.gen.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
+import { attachFailed, programText } from "./link.ts";
+import { ATTACH_VERSIONS, lacks } from "./needs.ts";
+import type { PerfEventLink } from "./perf-event.ts";
+import type { ProgramRef } from "./socket-filter.ts";
+import { attachUprobe, checkPid, readExecutable } from "./uprobe.ts";
+import { encodeUsdtSpec, parseUsdtArgs, type UsdtArg, USDT_SPEC_SIZE } from "./usdt-spec.ts";
+
+/** The maps usdt.bpf.h declares, as a Collection's `maps` holds them. */
+export interface UsdtMaps {
+  /** `__bpf_usdt_specs`: array of struct __bpf_usdt_spec, indexed by spec id. */
+  readonly __bpf_usdt_specs?: UsdtMapRef;
+  /** `__bpf_usdt_ip_to_spec_id`: hash from a site's address to its spec id, used where there are no BPF cookies. */
+  readonly __bpf_usdt_ip_to_spec_id?: UsdtMapRef;
+}
+
+/** What attachUsdt needs of a map: its fd and shape (a BpfMap). */
+export interface UsdtMapRef {
+  /** The map's fd. */
+  readonly fd: number;
+  /** BPF_MAP_TYPE_*. */
+  readonly type: number;
+  /** key_size. */
+  readonly keySize: number;
+  /** value_size. */
+  readonly valueSize: number;
+  /** max_entries. */
+  readonly maxEntries: number;
+  /** The kernel's map id: spec ids are allocated per map. */
+  readonly id: number;
+}
+
+/** Options of attachUsdt. */
+export interface UsdtOptions {
+  /** The object's usdt.bpf.h maps: pass the Collection's `maps`. */
+  maps: UsdtMaps;
+  /** The process to probe: -1 (default) for every process mapping the file, 0 for this one, else a pid. */
+  pid?: number;
+  /** A value the program reads with bpf_usdt_cookie() (not the BPF cookie, which carries the spec id). */
+  cookie?: number | bigint;
+}
+
+/** One probe site as attached. */
+export interface UsdtSite {
+  /** The site's note. */
+  note: UsdtNote;
+  /** The arguments its spec describes. */
+  args: UsdtArg[];
+  /** Its spec's index in `__bpf_usdt_specs`. */
+  specId: number;
+  /** Where there are no BPF cookies: the site's address in the traced process, the key in `__bpf_usdt_ip_to_spec_id`. */
+  ip?: bigint;
+}
+
+// Spec ids in use, per __bpf_usdt_specs map (by map id): every attach to one object shares its map.
+const used = new Map<number, Set<number>>();
+
+function allocSpecId(map: UsdtMapRef): number {
+  let ids = used.get(map.id);
+  if (ids === undefined) used.set(map.id, ids = new Set());
+  for (let i = 0; i < map.maxEntries; i++) {
+    if (!ids.has(i)) {
+      ids.add(i);
+      return i;
+    }
+  }
+  throw new RangeError(`__bpf_usdt_specs holds ${map.maxEntries} specs, all in use: raise BPF_USDT_MAX_SPEC_CNT in the BPF program`);
+}
+
+function freeSpecIds(map: UsdtMapRef, ids: Iterable<number>): void {
+  const set = used.get(map.id);
+  if (set === undefined) return;
+  for (const i of ids) set.delete(i);
+  if (set.size === 0) used.delete(map.id);
+}
+
+function checkMap(m: UsdtMapRef | undefined, name: string, type: number, key: number, value: number): UsdtMapRef {
+  if (m === undefined || m === null || typeof m !== "object" || typeof m.fd !== "number") {
+    throw new TypeError(`attachUsdt: opts.maps has no map ${name}: pass the Collection's maps of a program that includes <bpf/usdt.bpf.h>`);
+  }
+  if (m.type !== type || m.keySize !== key || m.valueSize !== value) {
+    throw new TypeError(`attachUsdt: ${name} is a map of type ${m.type} with ${m.keySize}-byte keys and ${m.valueSize}-byte values, not the type ${type}, ${key} and ${value} of libbpf's usdt.bpf.h`);
+  }
+  return m;
+}
+
+/** The canonical path of `path` (symlinks resolved), as /proc/<pid>/maps names a mapped file. */
+function canonical(path: string): string {
+  const fd = openRead(path);
+  try {
+    return fdTarget(fd) ?? path;
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+/** Where file offset `off` of `file` is mapped executable in process `pid`, from /proc/<pid>/maps. */
+function siteAddress(pid: number, file: string, off: number, what: string): bigint {
+  const maps = readTextFile(`/proc/${pid}/maps`, 1 << 24);
+  for (const line of maps.split("\n")) {
+    // start-end perms offset dev inode path
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
+    if (m === null || m[3][2] !== "x" || m[5] !== file) continue;
+    const start = BigInt(`0x${m[1]}`), end = BigInt(`0x${m[2]}`), moff = BigInt(`0x${m[4]}`);
+    const o = BigInt(off);
+    if (o >= moff && o < moff + (end - start)) return start + (o - moff);
+  }
+  throw new RangeError(`${what}: process ${pid} has no executable mapping of ${file} holding file offset 0x${off.toString(16)}`);
+}
+
+/**
+ * Runs kprobe program `prog` (SEC("usdt"), built with libbpf's usdt.bpf.h) on every site of USDT
+ * probe `provider:name` in the executable or shared library at `path`; in every process, or in
+ * `pid` alone. `opts.maps` are the program's object's maps (Collection `maps`), where the
+ * argument specs go. Kernels before 5.15 have no BPF cookies: there a probe in a PIE or shared
+ * library needs a pid, whose mapping of the file gives the sites' addresses.
+ *
+ * @example
+ * ```ts
+ * import { attachUsdt, Collection } from "tsbpf";
+ * using obj = Collection.load("usdt.bpf.o");
+ * using link = attachUsdt(obj.programs.on_args, "/usr/bin/python3", "python", "function__entry", { maps: obj.maps });
+ * ```
+ */
+export function attachUsdt(prog: ProgramRef, path: string, provider: string, name: string, opts: UsdtOptions): UsdtLink {
+  if (typeof path !== "string" || path === "" || path.includes("\0")) throw new TypeError(`USDT path must be a file's path, got ${JSON.stringify(path)}`);
+  for (const [v, w] of [[provider, "provider"], [name, "name"]] as const) {
+    if (typeof v !== "string" || v === "" || /[\s\0:]/.test(v)) throw new TypeError(`USDT ${w} must be a non-empty string without spaces or colons, got ${JSON.stringify(v)}`);
+  }
+  if (opts === null || typeof opts !== "object" || opts.maps === null || typeof opts.maps !== "object") {
+    throw new TypeError("attachUsdt: opts.maps must be the program's object's maps (Collection maps), which hold __bpf_usdt_specs");
+  }
+  const pid = checkPid(opts.pid ?? -1, "USDT pid");
+  const cookie = opts.cookie ?? 0;
+  if (typeof cookie !== "bigint" && (typeof cookie !== "number" || !Number.isSafeInteger(cookie))) throw new TypeError(`USDT cookie must be an integer, got ${String(cookie)}`);
+  const specs = checkMap(opts.maps.__bpf_usdt_specs, "__bpf_usdt_specs", MapType.array, 4, USDT_SPEC_SIZE);
+  const what = `USDT ${provider}:${name} in ${path}${pid === -1 ? "" : ` (pid ${pid})`}`;
+  const doing = `attaching ${programText(prog)} to ${what}`;
+
+  try {
+    const elf = readExecutable(path);
+    const all = usdtNotes(elf);
+    const notes = all.filter((n) => n.provider === provider && n.name === name);
+    if (notes.length === 0) {
+      const have = [...new Set(all.map((n) => `${n.provider}:${n.name}`))];
+      throw new ElfError(`no USDT probe ${provider}:${name} in ${path} (${have.length ? `it has ${have.join(", ")}` : "it has no .note.stapsdt probes"})`);
+    }
+    const args = notes.map((n) => parseUsdtArgs(n.args));
+    return attachSites(prog, path, notes, args, {
+      specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: undefined, ipMap: undefined,
+    });
+  } catch (e) {
+    throw attachFailed(e, doing);
+  }
+}
+
+interface Plan {
+  specs: UsdtMapRef;
+  maps: UsdtMaps;
+  pid: number;
+  cookie: bigint;
+  isExec: boolean;
+  what: string;
+  /** Set once the sites are found by address: the map, and the file's canonical path for /proc/<pid>/maps. */
+  ipMap: UsdtMapRef | undefined;
+  real: string | undefined;
+}
+
+/** Where there are no BPF cookies: the address map, checked, and what finding a PIE's sites needs. */
+function byAddress(p: Plan, path: string, cause: unknown): void {
+  p.ipMap = checkMap(p.maps.__bpf_usdt_ip_to_spec_id, "__bpf_usdt_ip_to_spec_id", MapType.hash, 8, 4);
+  if (!p.isExec) {
+    if (p.pid === -1) {
+      throw lacks(`USDT in a PIE or shared library for every process (${path}): without BPF cookies a site is found by its address, which differs per process; give a pid`, "perf_event_link", cause);
+    }
+    p.real = canonical(path);
+  }
+}
+
+function attachSites(prog: ProgramRef, path: string, notes: UsdtNote[], args: UsdtArg[][], p: Plan): UsdtLink {
+  const links: PerfEventLink[] = [];
+  const sites: UsdtSite[] = [];
+  const ids = new Map<string, number>();
+  const ips: bigint[] = [];
+  const spec = new Uint8Array(USDT_SPEC_SIZE);
+  const key4 = new Uint8Array(4), key8 = new Uint8Array(8), val4 = new Uint8Array(4);
+  const k4 = new DataView(key4.buffer), k8 = new DataView(key8.buffer), v4 = new DataView(val4.buffer);
+  // Decided by the first site: true once a link took a cookie, false once the kernel had none.
+  let byCookie: boolean | undefined;
+  try {
+    notes.forEach((note, i) => {
+      // Sites with the same arguments share a spec, as libbpf's do.
+      let id = ids.get(note.args);
+      if (id === undefined) {
+        id = allocSpecId(p.specs);
+        ids.set(note.args, id);
+        k4.setUint32(0, id, HOST_LITTLE);
+        mapUpdateElem(p.specs.fd, key4, encodeUsdtSpec(args[i], p.cookie, spec));
+      }
+      const site: UsdtSite = { note, args: args[i], specId: id };
+      const uprobe = { pid: p.pid, refCtrOffset: note.semaphoreOffset };
+      if (byCookie !== false) {
+        try {
+          links.push(attachUprobe(prog, path, note.fileOffset, { ...uprobe, cookie: id }));
+          byCookie = true;
+          sites.push(site);
+          return;
+        } catch (e) {
+          if (byCookie === true || !(e instanceof FeatureError && e.needs?.version === ATTACH_VERSIONS.perf_event_link.version)) throw e;
+          byCookie = false;
+          byAddress(p, path, e);
+        }
+      }
+      const ip = p.isExec ? note.address : siteAddress(p.pid, p.real!, note.fileOffset, p.what);
+      k8.setBigUint64(0, ip, HOST_LITTLE);
+      v4.setUint32(0, id, HOST_LITTLE);
+      try {
+        mapUpdateElem(p.ipMap!.fd, key8, val4, 1 /* BPF_NOEXIST */);
+      } catch (e) {
+        if (e instanceof Error) e.message += `; site 0x${ip.toString(16)} is already attached through this object`;
+        throw e;
+      }
+      ips.push(ip);
+      site.ip = ip;
+      links.push(attachUprobe(prog, path, note.fileOffset, uprobe));
+      sites.push(site);
+    });
+  } catch (e) {
+    release(links, p, ids.values(), ips);
+    throw e;
+  }
+  return makeUsdtLink(links, sites, () => release(links, p, ids.values(), ips), p.what);
+}
+
+function release(links: PerfEventLink[], p: Plan, ids: Iterable<number>, ips: bigint[]): void {
+  let first: unknown;
+  for (const l of links) {
+    try {
+      l.close();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  if (p.ipMap !== undefined) {
+    const key = new Uint8Array(8), dv = new DataView(key.buffer);
+    for (const ip of ips) {
+      dv.setBigUint64(0, ip, HOST_LITTLE);
+      try {
+        mapDeleteElem(p.ipMap.fd, key);
+      } catch {
+        // The object's maps may be closed already: nothing else reads the entry then.
+      }
+    }
+  }
+  freeSpecIds(p.specs, ids);
+  if (first !== undefined) throw first;
+}
+
+let makeUsdtLink: (links: PerfEventLink[], sites: UsdtSite[], release: () => void, what: string) => UsdtLink;
+
+/** A USDT probe attached at each of its sites: one uprobe link per site; closing it closes them all and frees the specs. */
+export class UsdtLink {
+  /** The sites, in note order. */
+  readonly sites: readonly UsdtSite[];
+  /** One uprobe link per site. */
+  readonly links: readonly PerfEventLink[];
+  /** What was attached, for messages. */
+  readonly description: string;
+  #release: (() => void) | undefined;
+
+  static {
+    makeUsdtLink = (links, sites, release, what) => new UsdtLink(links, sites, release, what);
+  }
+
+  private constructor(links: PerfEventLink[], sites: UsdtSite[], release: () => void, what: string) {
+    this.links = links;
+    this.sites = sites;
+    this.#release = release;
+    this.description = what;
+  }
+
+  /** Whether close() has run. */
+  get closed(): boolean {
+    return this.#release === undefined;
+  }
+
+  /** Detaches every site and frees its specs; a second call does nothing. */
+  close(): void {
+    const r = this.#release;
+    this.#release = undefined;
+    r?.();
+  }
+
+  /** close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -32,18 +32,18 @@ const builds = () => [t.pie, t.o0, t.nopie];
 
 describe("usdtNotes", () => {
   itIf(noTarget ?? toolMissing("readelf", ["--version"], "binutils") ?? undefined, "reads what readelf -n reads: provider, name, location, semaphore, arguments", () => {
-    for (const exe of builds()) {
+    for (const exe of [...builds(), t.lib, t.libMain]) {
       const notes = usdtNotes(ElfFile.parse(new Uint8Array(readFileSync(exe))));
       const text = execFileSync("readelf", ["-n", "--wide", exe], { encoding: "utf8" });
       const want = [...text.matchAll(/Provider: (\S+)\s+Name: (\S+)\s+Location: 0x([0-9a-f]+), Base: 0x[0-9a-f]+, Semaphore: 0x([0-9a-f]+)\s+Arguments: ?(.*)/g)]
         .map((m) => ({ provider: m[1], name: m[2], address: BigInt(`0x${m[3]}`), semaphore: BigInt(`0x${m[4]}`), args: m[5].trim() }));
-      expect(want.map((w) => w.name).sort()).toEqual(["args", "plain"]);
+      expect(want.map((w) => w.name).sort()).toEqual(exe === t.lib ? ["args"] : exe === t.libMain ? ["plain"] : ["args", "plain"]);
       expect(notes.map(({ provider, name, address, semaphore, args }) => ({ provider, name, address, semaphore, args }))).toEqual(want);
     }
   });
 
   itIf(noTarget ?? undefined, "file offsets: a nop at each site, the semaphore where its symbol is in the file", () => {
-    for (const exe of builds()) {
+    for (const exe of [...builds(), t.lib, t.libMain]) {
       const bytes = new Uint8Array(readFileSync(exe));
       const elf = ElfFile.parse(bytes);
       for (const n of usdtNotes(elf)) {
@@ -163,12 +163,12 @@ it("attachUsdt: bad arguments are TypeErrors and RangeErrors before any syscall"
 
 describePriv("attachUsdt", UP, () => {
   /** Attaches to `exe` limited to a waiting child, runs `n` calls, returns what the program saw. */
-  async function once(exe: string, n: number, cookie: bigint) {
+  async function once(exe: string, n: number, cookie: bigint, probed = exe) {
     using obj = Collection.load(USDT_OBJ);
     const child = await startWaiting(exe, n);
     let link: UsdtLink;
     try {
-      link = attachUsdt(obj.programs.on_args, exe, "tsbpf", "args", { maps: obj.maps, pid: child.pid, cookie });
+      link = attachUsdt(obj.programs.on_args, probed, "tsbpf", "args", { maps: obj.maps, pid: child.pid, cookie });
     } catch (e) {
       await child.go().catch(() => {});
       throw e;
@@ -234,6 +234,19 @@ describePriv("attachUsdt", UP, () => {
     }
   });
 
+  itPriv("in a shared library, for the one process that maps it", UP, async () => {
+    const seen = await once(t.libMain, 3, 7n, t.lib);
+    expect(seen).toEqual({ enabled: 3, hits: 3n, argCnt: 6n, args: argsOfCall(2), errors: 3n, cookie: 7n, sites: 1 });
+  });
+
+  itPriv("in a shared library for every process (pid -1), found by BPF cookie", COOKIE, () => {
+    using obj = Collection.load(USDT_OBJ);
+    using _link = attachUsdt(obj.programs.on_args, t.lib, "tsbpf", "args", { maps: obj.maps });
+    run(t.libMain, 4);
+    expect(obj.variables.hits.get()).toBe(4n);
+    expect(obj.variables.args.get()).toEqual(argsOfCall(3));
+  });
+
   itPriv("in every process (pid -1), found by BPF cookie", COOKIE, () => {
     using obj = Collection.load(USDT_OBJ);
     using link = attachUsdt(obj.programs.on_args, t.pie, "tsbpf", "args", { maps: obj.maps });
@@ -276,6 +289,17 @@ describePriv("attachUsdt", UP, () => {
     } finally {
       for (const l of held) l.close();
     }
+  });
+
+  itPriv("the object may close first: the link still detaches on close, without an error", UP, () => {
+    const obj = Collection.load(USDT_OBJ);
+    const link = attachUsdt(obj.programs.on_args, t.nopie, "tsbpf", "args", { maps: obj.maps });
+    obj.close();
+    link.close();
+    expect(link.closed).toBe(true);
+    expect(link.links[0].closed).toBe(true);
+    expect(() => link.close()).not.toThrow();
+    run(t.nopie, 2); // nothing attached any more: nothing to fail
   });
 
   itPriv("a probe the file lacks names those it has; a program without usdt.bpf.h's maps is a TypeError", UP, () => {

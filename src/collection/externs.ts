@@ -14,7 +14,7 @@ import { parseKernelConfig } from "../util/kconfig.ts";
 import { readKernelConfig } from "../sys/kconfig.ts";
 import { kernelSymbolAddresses } from "../sys/kallsyms.ts";
 import { linuxVersionCode } from "../features/kernel.ts";
-import { haveBpfCookie } from "../features/helpers.ts";
+import { haveHelper } from "../features/helpers.ts";
 
 /** Where a ksym or kfunc was found. */
 export interface ResolvedKsym {
@@ -113,7 +113,8 @@ export function resolveExterns(externs: readonly ElfExternSpec[], local: Btf | u
       } else if (e.name === "LINUX_KERNEL_VERSION") {
         setNumber(kconfig, e, BigInt(linuxVersionCode()));
       } else if (e.name === "LINUX_HAS_BPF_COOKIE") {
-        setNumber(kconfig, e, haveBpfCookie() ? 1n : 0n);
+        // libbpf's FEAT_BPF_COOKIE: bpf_get_attach_cookie in a kprobe program.
+        setNumber(kconfig, e, haveHelper("kprobe", "get_attach_cookie") ? 1n : 0n);
       } else if (e.name === "LINUX_HAS_SYSCALL_WRAPPER") {
         // Every kernel the library runs on (x86_64 and arm64, 4.17 and later) wraps syscalls.
         setNumber(kconfig, e, 1n);

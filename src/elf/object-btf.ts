@@ -31,7 +31,14 @@ export function objectBtf(btf: Btf, elf: ElfFile, externs: readonly ElfExternSpe
   let changed = false;
   const extern = new Map(externs.map((e) => [e.name, e]));
   const objects = new Map<string, { value: number; visibility: number }>();
-  for (const s of elf.symbols()) if (s.type === SymbolType.object && s.name) objects.set(s.name, s);
+  // libbpf's mark_btf_static: a .text function that is global or weak but hidden is verified with
+  // its caller, as a static one is (usdt.bpf.h's bpf_usdt_arg takes a pointer the caller owns).
+  const hiddenFuncs = new Set<string>();
+  const text = elf.section(".text")?.index;
+  for (const s of elf.symbols()) {
+    if (s.type === SymbolType.object && s.name) objects.set(s.name, s);
+    else if (s.type === SymbolType.func && s.shndx === text && s.bind !== SymbolBind.local && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL)) hiddenFuncs.add(s.name);
+  }
   const int32 = out.find((t) => t.kind === "int" && t.bits === 32)?.id ?? 0;
   let dummy = 0;
 
@@ -102,17 +109,10 @@ export function objectBtf(btf: Btf, elf: ElfFile, externs: readonly ElfExternSpe
       changed = true;
     }
   }
-  // libbpf's mark_btf_static: a .text function that is global or weak but hidden is verified with
-  // its caller, as a static one is (usdt.bpf.h's bpf_usdt_arg takes a pointer the caller owns).
-  const text = elf.section(".text")?.index;
-  const hidden = new Set<string>();
-  for (const s of elf.symbols()) {
-    if (s.type === SymbolType.func && s.shndx === text && s.bind !== SymbolBind.local && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL)) hidden.add(s.name);
-  }
-  if (hidden.size) {
+  if (hiddenFuncs.size) {
     for (let i = 0; i < out.length; i++) {
       const t = out[i];
-      if (t.kind === "func" && t.linkage === FUNC_GLOBAL && hidden.has(t.name)) out[i] = { ...t, linkage: FUNC_STATIC };
+      if (t.kind === "func" && t.linkage === FUNC_GLOBAL && hiddenFuncs.has(t.name)) out[i] = { ...t, linkage: FUNC_STATIC };
     }
   }
   for (let id = first; id < btf.count; id++) if (out[id - first] !== btf.typeById(id)) changed = true;

@@ -49,11 +49,3 @@ export function haveHelper(progType: ProgTypeLike, helper: number | HelperName):
   }
   return cached(what, () => probe(type, id));
 }
-
-/**
- * Whether the kernel gives BPF cookies to kprobe and uprobe programs (bpf_get_attach_cookie,
- * 5.15): libbpf's FEAT_BPF_COOKIE, what a program's kconfig LINUX_HAS_BPF_COOKIE says.
- */
-export function haveBpfCookie(): boolean {
-  return haveHelper("kprobe", "get_attach_cookie");
-}

@@ -114,17 +114,29 @@ function canonical(path: string): string {
   }
 }
 
-/** Where file offset `off` of `file` is mapped executable in process `pid`, from /proc/<pid>/maps. */
-function siteAddress(pid: number, file: string, off: number, what: string): bigint {
-  const maps = readTextFile(`/proc/${pid}/maps`, 1 << 24);
-  for (const line of maps.split("\n")) {
+/** An executable mapping of a file in a process: [start, end) in memory, from file offset `offset`. */
+interface Mapping {
+  start: bigint;
+  end: bigint;
+  offset: bigint;
+}
+
+/** The executable mappings of `file` in process `pid`, from /proc/<pid>/maps (read once per attach). */
+function executableMappings(pid: number, file: string): Mapping[] {
+  const out: Mapping[] = [];
+  for (const line of readTextFile(`/proc/${pid}/maps`, 1 << 24).split("\n")) {
     // start-end perms offset dev inode path
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \d+\s+(.*)$/.exec(line);
     if (m === null || m[3][2] !== "x" || m[5] !== file) continue;
-    const start = BigInt(`0x${m[1]}`), end = BigInt(`0x${m[2]}`), moff = BigInt(`0x${m[4]}`);
-    const o = BigInt(off);
-    if (o >= moff && o < moff + (end - start)) return start + (o - moff);
+    out.push({ start: BigInt(`0x${m[1]}`), end: BigInt(`0x${m[2]}`), offset: BigInt(`0x${m[4]}`) });
   }
+  return out;
+}
+
+/** Where file offset `off` lies in `maps` (the process's executable mappings of `file`). */
+function siteAddress(maps: readonly Mapping[], pid: number, file: string, off: number, what: string): bigint {
+  const o = BigInt(off);
+  for (const m of maps) if (o >= m.offset && o < m.offset + (m.end - m.start)) return m.start + (o - m.offset);
   throw new RangeError(`${what}: process ${pid} has no executable mapping of ${file} holding file offset 0x${off.toString(16)}`);
 }
 
@@ -167,7 +179,7 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
     }
     const args = notes.map((n) => parseUsdtArgs(n.args));
     return attachSites(prog, path, notes, args, {
-      specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: undefined, ipMap: undefined,
+      specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: "", mappings: [], ipMap: undefined,
     });
   } catch (e) {
     throw attachFailed(e, doing);
@@ -181,9 +193,10 @@ interface Plan {
   cookie: bigint;
   isExec: boolean;
   what: string;
-  /** Set once the sites are found by address: the map, and the file's canonical path for /proc/<pid>/maps. */
+  /** Set once the sites are found by address: the map; for a PIE or library, its canonical path and the pid's mappings of it. */
   ipMap: UsdtMapRef | undefined;
-  real: string | undefined;
+  real: string;
+  mappings: Mapping[];
 }
 
 /** Where there are no BPF cookies: the address map, checked, and what finding a PIE's sites needs. */
@@ -194,6 +207,7 @@ function byAddress(p: Plan, path: string, cause: unknown): void {
       throw lacks(`USDT in a PIE or shared library for every process (${path}): without BPF cookies a site is found by its address, which differs per process; give a pid`, "perf_event_link", cause);
     }
     p.real = canonical(path);
+    p.mappings = executableMappings(p.pid, p.real);
   }
 }
 
@@ -226,12 +240,12 @@ function attachSites(prog: ProgramRef, path: string, notes: UsdtNote[], args: Us
           sites.push(site);
           return;
         } catch (e) {
-          if (byCookie === true || !(e instanceof FeatureError && e.needs?.version === ATTACH_VERSIONS.perf_event_link.version)) throw e;
+          if (byCookie === true || !(e instanceof FeatureError && e.needs === ATTACH_VERSIONS.perf_event_link)) throw e;
           byCookie = false;
           byAddress(p, path, e);
         }
       }
-      const ip = p.isExec ? note.address : siteAddress(p.pid, p.real!, note.fileOffset, p.what);
+      const ip = p.isExec ? note.address : siteAddress(p.mappings, p.pid, p.real, note.fileOffset, p.what);
       k8.setBigUint64(0, ip, HOST_LITTLE);
       v4.setUint32(0, id, HOST_LITTLE);
       try {

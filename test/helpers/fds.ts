@@ -3,7 +3,7 @@
  * The hook lives in the per-file setup (test/setup/fd-leak.ts): a module-level hook here would be
  * registered only by the first file to import this one when files share modules (the VM runs).
  */
-import { readdirSync, readlinkSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { close } from "../../mod.ts";
 
 const open: number[] = [];
@@ -19,13 +19,22 @@ export function closeOwned(): void {
   while (open.length) close(open.pop()!);
 }
 
+/** The inodes of the AF_UNIX sockets of this network namespace (/proc/net/unix's last-but-one column). */
+function unixInodes(): Set<string> {
+  const lines = readFileSync("/proc/self/net/unix", "utf8").split("\n").slice(1);
+  return new Set(lines.map((l) => l.trim().split(/\s+/)[6]).filter((i) => i !== undefined));
+}
+
 /**
  * The fds of this process of the kinds the library's objects hold: BPF objects (anon_inode:bpf-*,
- * btf), perf events and sockets (netlink). A runtime opens fds of other kinds of its own at any
- * moment (Bun's event loop: eventfds, epoll, pipes), so leak checks count these, not every fd.
+ * btf), perf events and sockets other than AF_UNIX (the library opens netlink and inet ones). A
+ * runtime opens fds of other kinds of its own at any moment (Bun's event loop: eventfds, epoll,
+ * pipes; Bun's execFileSync: a unix socketpair per child, closed some time after it returns), so
+ * leak checks count these, not every fd.
  */
 export function libraryFds(): number {
   let n = 0;
+  const sockets: [string, string][] = [];
   for (const fd of readdirSync("/proc/self/fd")) {
     let target: string;
     try {
@@ -33,7 +42,22 @@ export function libraryFds(): number {
     } catch {
       continue; // the directory's own fd
     }
-    if (target.startsWith("anon_inode:bpf") || target === "anon_inode:btf" || target === "anon_inode:[perf_event]" || target.startsWith("socket:[")) n++;
+    if (target.startsWith("anon_inode:bpf") || target === "anon_inode:btf" || target === "anon_inode:[perf_event]") n++;
+    else if (target.startsWith("socket:[")) sockets.push([fd, target]);
+  }
+  if (sockets.length === 0) return n;
+  const unix = unixInodes();
+  for (const [fd, target] of sockets) {
+    if (unix.has(target.slice(8, -1))) continue;
+    // Not in the table: a socket of another family, or a unix one closed (its fd maybe reused) before the
+    // table was read. Only one still open as the same socket after the read is counted.
+    let now: string | undefined;
+    try {
+      now = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      now = undefined;
+    }
+    if (now === target) n++;
   }
   return n;
 }

@@ -37,7 +37,7 @@ function throughput(recSize) {
   if (C.c_pb_open(theirs.fd) !== 0) throw new Error("perf_buffer__new failed");
   let sum = C.c_pb_sum(0); // the C side's sum runs on over both record sizes
   const fn = (data, offset, length) => {
-    sum += length + data[offset];
+    sum = (sum + length + data[offset]) | 0; // int32, as C's: no heap number per record
   };
   const js = () => {
     if (pOurs.fill(count) !== 0) throw new Error("the producer's last sample failed");

@@ -33,7 +33,7 @@ function throughput(recSize) {
   if (C.c_rb_open(rb.fd) !== 0) throw new Error("ring_buffer__new failed");
   let sum = C.c_rb_sum(0); // the C side's sum runs on over both record sizes
   const fn = (data, offset, length) => {
-    sum += length + data[offset];
+    sum = (sum + length + data[offset]) | 0; // int32, as C's: no heap number per record
   };
   const fill = () => {
     producer.prog.testRun({ data: pkt });

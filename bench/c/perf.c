@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 static struct perf_buffer *pb;
-static double sum;
+// uint32 arithmetic, wrapping, as the JS side's int32 sum: neither side's callback allocates
+// (a JS number past the small-integer range would be a new heap number per record on V8).
+static uint32_t sum;
 static int pages = 8;
 static int samples;
 static long lost;
@@ -24,7 +26,7 @@ static long lost;
 static void on_sample(void *ctx, int cpu, void *data, __u32 size) {
   (void)ctx;
   (void)cpu;
-  sum += (double)size + ((unsigned char *)data)[0];
+  sum += (uint32_t)size + ((unsigned char *)data)[0];
   samples++;
 }
 
@@ -57,7 +59,7 @@ int c_pb_consume(int unused) {
 // The sum over every sample consumed so far of its size plus its first byte.
 double c_pb_sum(int unused) {
   (void)unused;
-  return sum;
+  return (double)(int32_t)sum;
 }
 
 // Samples the kernel reported lost so far.

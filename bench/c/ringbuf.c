@@ -13,11 +13,13 @@
 #include <stdint.h>
 
 static struct ring_buffer *rb;
-static double sum;
+// uint32 arithmetic, wrapping, as the JS side's int32 sum: neither side's callback allocates
+// (a JS number past the small-integer range would be a new heap number per record on V8).
+static uint32_t sum;
 
 static int on_record(void *ctx, void *data, size_t len) {
   (void)ctx;
-  sum += (double)len + ((unsigned char *)data)[0];
+  sum += (uint32_t)len + ((unsigned char *)data)[0];
   return 0;
 }
 
@@ -36,7 +38,7 @@ int c_rb_consume(int unused) {
 // The sum over every record consumed so far of its length plus its first byte.
 double c_rb_sum(int unused) {
   (void)unused;
-  return sum;
+  return (double)(int32_t)sum;
 }
 
 int c_rb_close(int unused) {

@@ -337,7 +337,10 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
         const base = tail & mask;
         const last = this.#last;
         this.#last = cpu; // set back below if the batch delivers no sample
-        const before = n;
+        // The loop counts in int32 and compares with literals, not module constants an engine
+        // reloads per record (a ring of under 2^31 bytes holds fewer than 2^28 samples).
+        const budget = (max - n > 0x3fffffff ? 0x3fffffff : max - n) | 0;
+        let got = 0;
         let done = 0;
         try {
           while (done < avail) {
@@ -346,12 +349,12 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
             const rec = w[(off + 4) >> 2] >>> 16;
             if (rec < 8 || (rec & 7) !== 0 || rec > avail - done) throw this.#corrupt(r, off, rec);
             done += rec;
-            if (type === RECORD_SAMPLE) {
+            if (type === 9) { // PERF_RECORD_SAMPLE
               const len = w[((off + 8) & mask) >> 2];
               if (len < 0 || len + 12 > rec) throw this.#corrupt(r, off, rec);
               let at = off + 12;
               if (at >= size) at -= size;
-              n++;
+              got++;
               let stopHere: unknown;
               if (at + len <= size) {
                 stopHere = fn(u8, at, len, cpu, dv);
@@ -359,16 +362,17 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
                 this.#unwrap(r, at, len);
                 stopHere = fn(scratch, 0, len, cpu, sv);
               }
-              if (stopHere === false || n >= max) {
+              if (stopHere === false || got === budget) {
                 stop = true;
                 break;
               }
-            } else if (type === RECORD_LOST) {
+            } else if (type === 2) { // PERF_RECORD_LOST
               this.#report(r, this.#lostAt(r, off));
             }
           }
         } finally {
-          if (n === before) this.#last = last;
+          n += got;
+          if (got === 0) this.#last = last;
           if (done !== 0) this.#advance(r, (tail + done) >>> 0);
         }
       }

@@ -203,23 +203,28 @@ export class RingBufReader extends FdObject implements AsyncIterable<Uint8Array>
       if (avail > this.size) throw new Error(`RingBufReader: producer_pos is ${avail} bytes ahead of consumer_pos in a ${this.size}-byte ring: is another consumer using it?`);
       const base = clo & mask;
       const end = base + (this.#twoPass ? this.#scan(base, avail) : avail);
+      // A batch holds fewer than 2^30 records (8 bytes or more each, in under 2^32): the loop
+      // counts in int32, and its masks are literals, not module constants an engine reloads per record.
+      const budget = (max - n > 0x3fffffff ? 0x3fffffff : max - n) | 0;
       let off = base;
+      let got = 0;
       let stop = false;
       try {
         while (off < end) {
           const len = w32[off >> 2];
           if (len < 0) break; // BUSY: the producer has not committed it yet
           const at = off;
-          off += ((len & LEN) + 15) & ~7;
-          if ((len & DISCARD) === 0) {
-            n++;
-            if (fn(u8, at + 8, len) === false || n >= max) {
+          off += ((len & 0x3fffffff) + 15) & ~7; // LEN
+          if ((len & 0x40000000) === 0) { // DISCARD
+            got++;
+            if (fn(u8, at + 8, len) === false || got === budget) {
               stop = true;
               break;
             }
           }
         }
       } finally {
+        n += got;
         if (off !== base) this.#advance(clo, off - base);
       }
       if (stop || off - base < avail) break;

@@ -46,7 +46,7 @@ import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
 import { dropFd, MAX_RING_BYTES, ownMapFd, type RingMapLike } from "../ringbuf/mapping.ts";
 import { META, openPerfRing, type PerfRing, type Wakeup } from "./ring.ts";
-import { iterateRecords } from "../util/records.ts";
+import { drainBudget, iterateRecords } from "../util/records.ts";
 
 /** A perf event array map: a BpfMap (or anything with its fd), or the fd itself. */
 export type PerfMapLike = RingMapLike;
@@ -337,9 +337,8 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
         const base = tail & mask;
         const last = this.#last;
         this.#last = cpu; // set back below if the batch delivers no sample
-        // The loop counts in int32 and compares with literals, not module constants an engine
-        // reloads per record (a ring of under 2^31 bytes holds fewer than 2^28 samples).
-        const budget = (max - n > 0x3fffffff ? 0x3fffffff : max - n) | 0;
+        // The record types below are literals, not module constants an engine reloads per record.
+        const budget = drainBudget(max, n);
         let got = 0;
         let done = 0;
         try {

@@ -29,7 +29,7 @@ import { forgetFd, prepareWait, waitFd } from "../sys/wait.ts";
 import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
 import { dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
-import { iterateRecords } from "../util/records.ts";
+import { drainBudget, iterateRecords } from "../util/records.ts";
 
 /**
  * drain()'s callback: one record, the bytes `data[offset, offset + length)` of the ring's data
@@ -203,9 +203,8 @@ export class RingBufReader extends FdObject implements AsyncIterable<Uint8Array>
       if (avail > this.size) throw new Error(`RingBufReader: producer_pos is ${avail} bytes ahead of consumer_pos in a ${this.size}-byte ring: is another consumer using it?`);
       const base = clo & mask;
       const end = base + (this.#twoPass ? this.#scan(base, avail) : avail);
-      // A batch holds fewer than 2^30 records (8 bytes or more each, in under 2^32): the loop
-      // counts in int32, and its masks are literals, not module constants an engine reloads per record.
-      const budget = (max - n > 0x3fffffff ? 0x3fffffff : max - n) | 0;
+      // The masks below are literals, not module constants an engine reloads per record.
+      const budget = drainBudget(max, n);
       let off = base;
       let got = 0;
       let stop = false;

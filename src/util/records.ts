@@ -1,6 +1,6 @@
 /**
- * The async iteration the event readers share (RingBufReader, PerfReader): records in place,
- * waiting for more between them, until the reader is closed.
+ * What the event readers share (RingBufReader, PerfReader): the async iteration (records in
+ * place, waiting for more between them, until the reader is closed) and drain()'s batch budget.
  * @module
  */
 
@@ -30,4 +30,13 @@ export async function* iterateRecords(src: RecordSource): AsyncGenerator<Uint8Ar
   } finally {
     if (!src.closed) src.commit();
   }
+}
+
+/**
+ * How many records one drain() batch may still deliver: `max - n`, capped at 2^30 - 1 so the loop
+ * counts in int32 (a batch of under 2^32 bytes holds fewer records; comparing a double per record
+ * costs engines a conversion).
+ */
+export function drainBudget(max: number, n: number): number {
+  return (max - n > 0x3fffffff ? 0x3fffffff : max - n) | 0;
 }

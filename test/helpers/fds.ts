@@ -19,6 +19,25 @@ export function closeOwned(): void {
   while (open.length) close(open.pop()!);
 }
 
+/** Where /proc/self/fd/<fd> points, or undefined for an fd closed since it was listed. */
+export function fdTarget(fd: string): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined; // readdir's own fd, or one closed meanwhile
+  }
+}
+
+/** This process's open fds, each with where it points: [fd, target]. */
+export function openFds(): [string, string][] {
+  const out: [string, string][] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    const target = fdTarget(fd);
+    if (target !== undefined) out.push([fd, target]);
+  }
+  return out;
+}
+
 /** The inodes of the AF_UNIX sockets of this network namespace (/proc/net/unix's last-but-one column). */
 function unixInodes(): Set<string> {
   const lines = readFileSync("/proc/self/net/unix", "utf8").split("\n").slice(1);
@@ -35,29 +54,14 @@ function unixInodes(): Set<string> {
 export function libraryFds(): number {
   let n = 0;
   const sockets: [string, string][] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    let target: string;
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // the directory's own fd
-    }
+  for (const [fd, target] of openFds()) {
     if (target.startsWith("anon_inode:bpf") || target === "anon_inode:btf" || target === "anon_inode:[perf_event]") n++;
     else if (target.startsWith("socket:[")) sockets.push([fd, target]);
   }
   if (sockets.length === 0) return n;
   const unix = unixInodes();
-  for (const [fd, target] of sockets) {
-    if (unix.has(target.slice(8, -1))) continue;
-    // Not in the table: a socket of another family, or a unix one closed (its fd maybe reused) before the
-    // table was read. Only one still open as the same socket after the read is counted.
-    let now: string | undefined;
-    try {
-      now = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      now = undefined;
-    }
-    if (now === target) n++;
-  }
+  // Not in the table: a socket of another family, or a unix one closed (its fd maybe reused) before
+  // the table was read. Only one still open as the same socket after the read is counted.
+  for (const [fd, target] of sockets) if (!unix.has(target.slice(8, -1)) && fdTarget(fd) === target) n++;
   return n;
 }

@@ -3,12 +3,12 @@
  * one (and, for syscall hooks given `syscallArg`, when the syscall is getpid), so that what other
  * processes do never counts. Built with the library's ProgramBuilder.
  */
-import { readdirSync, readlinkSync } from "node:fs";
 import { expect } from "vitest";
 import {
   type BpfLink, BpfMap, Btf, BtfKind, type BuiltProgram, BpfProgram, currentPid, FeatureError, Insn, linuxArch, MapType, program, type ProgramSpec, syscallNumbers, u32, u64,
 } from "../../mod.ts";
 import { thrown } from "../helpers/expect.ts";
+import { openFds } from "../helpers/fds.ts";
 
 /** getpid's number here: the syscall the tests make to fire their hooks. */
 export const GETPID: number = syscallNumbers(linuxArch(process.arch)).getpid;
@@ -139,15 +139,7 @@ export function cookieInsns(): BuiltProgram {
 
 /** Perf event fds open in this process (anon_inode:[perf_event]): a failed attach must leave none behind. */
 export function perfFds(): number {
-  let n = 0;
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === "anon_inode:[perf_event]") n++;
-    } catch {
-      // the directory's own fd
-    }
-  }
-  return n;
+  return openFds().filter(([, target]) => target === "anon_inode:[perf_event]").length;
 }
 
 /**

@@ -3,7 +3,7 @@
 // opening a map with the codecs of its own BTF. bpftool, where present, must print the same
 // values under "formatted" as the codecs read.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
+import { openFds } from "../helpers/fds.ts";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { BpfMap, Btf, BtfHandle, bytes, codecFromBtf, MapType, type MapSpec, possibleCpus, u32 } from "../../mod.ts";
 import { assemble, Writer } from "../btf/blob.ts";
@@ -47,13 +47,7 @@ const f2 = { calls: 1, a: "0x0", b: "0xf", c: "0x0", st: 3, flag: false, "": { i
 
 /** This process's open BTF object fds. */
 function btfFds(): string[] {
-  return readdirSync("/proc/self/fd").filter((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === "anon_inode:btf";
-    } catch {
-      return false;
-    }
-  });
+  return openFds().filter(([, target]) => target === "anon_inode:btf").map(([fd]) => fd);
 }
 
 describe("the btf option, before any syscall", () => {

@@ -2,22 +2,12 @@
  * Fails a test file that leaves a bpf fd (map, prog, link, BTF) open: every fd must have an owner
  * that closes it. Runs in the process that runs the file's tests, on all three runtimes.
  */
-import { readdirSync, readlinkSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { closeOwned } from "../helpers/fds.ts";
+import { closeOwned, openFds } from "../helpers/fds.ts";
 
 /** Open fds of this process that point at bpf objects, as "fd -> anon_inode:bpf-map". */
 export function bpfFds(): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync("/proc/self/fd")) {
-    try {
-      const target = readlinkSync(`/proc/self/fd/${fd}`);
-      if (/^anon_inode:(bpf|btf)/.test(target)) out.push(`${fd} -> ${target}`);
-    } catch {
-      // the fd used by readdir itself is gone by now
-    }
-  }
-  return out.sort();
+  return openFds().filter(([, target]) => /^anon_inode:(bpf|btf)/.test(target)).map(([fd, target]) => `${fd} -> ${target}`).sort();
 }
 
 afterEach(closeOwned);

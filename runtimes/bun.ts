@@ -23,7 +23,7 @@ export function isBun(): boolean {
 
 /** Builds the Bun backend over libc.so.6. */
 export function bunBackend(libc = "libc.so.6"): Backend {
-  const proc = (globalThis as unknown as { process: { arch: string; getBuiltinModule(id: string): unknown } }).process;
+  const proc = (globalThis as unknown as { process: { arch: string; env: Record<string, string | undefined>; getBuiltinModule(id: string): unknown } }).process;
   const ffi = proc.getBuiltinModule("bun:ffi") as BunFfi;
   const arch = linuxArch(proc.arch);
   const nr = syscallNumbers(arch);
@@ -80,6 +80,9 @@ const onStart = (f) => { self.onmessage = (e) => f(e.data); };`;
     nativeFn4(addr: number): (a0: number, a1: number, a2: number, a3: number) => number {
       const f = ffi.CFunction({ ptr: addr, args: ["i64", "i64", "i64", "i64"], returns: "i64_fast" });
       return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
+    },
+    env(name: string): string | undefined {
+      return proc.env[name];
     },
     ...pollBackend(pollThread((sab, onError) => {
       const w = new g.Worker(g.URL.createObjectURL(new g.Blob([pollWorkerSource(prelude)])));

@@ -10,6 +10,7 @@ import { syscallNumbers } from "../src/sys/nr.ts";
 interface DenoPointerView { getArrayBuffer(len: number, offset?: number): ArrayBuffer }
 interface DenoFfi {
   build: { arch: string };
+  env: { get(name: string): string | undefined };
   dlopen(path: string, symbols: Record<string, { name?: string; parameters: string[]; result: string; nonblocking?: boolean }>): {
     symbols: Record<string, (...args: unknown[]) => unknown>;
   };
@@ -88,6 +89,9 @@ export function denoBackend(libc = "libc.so.6"): Backend {
         result: "i64",
       });
       return (a0, a1, a2, a3) => Number(f.call(a0, a1, a2, a3));
+    },
+    env(name: string): string | undefined {
+      return D.env.get(name);
     },
     pollAsync(fd: number): Promise<number> {
       const fds = new Uint8Array(new Int32Array([fd, 1]).buffer); // struct pollfd {fd, POLLIN}, kept by the closure

@@ -18,6 +18,7 @@ interface Koffi {
 
 interface NodeProcess {
   arch: string;
+  env: Record<string, string | undefined>;
   getBuiltinModule(id: string): unknown;
 }
 
@@ -87,6 +88,9 @@ const onStart = (f) => require("node:worker_threads").parentPort.once("message",
       // An anonymous prototype: a named one may be declared only once per process.
       const f = koffi.decode(addr, koffi.proto("long (long, long, long, long)") as string) as (...a: number[]) => number | bigint;
       return (a0, a1, a2, a3) => Number(f(a0, a1, a2, a3));
+    },
+    env(name: string): string | undefined {
+      return proc.env[name];
     },
     ...pollBackend(pollThread((sab, onError) => {
       const w = new WT.Worker(pollWorkerSource(prelude), { eval: true });

@@ -22,10 +22,11 @@ export { attachTracepoint, type TracepointOptions } from "./tracepoint.ts";
 export { attachRawTracepoint, type RawTracepointOptions } from "./raw-tracepoint.ts";
 export { attachKprobe, type KprobeOptions } from "./kprobe.ts";
 export { attachKprobeMulti, globMatch, kprobeMultiSymbols, type KprobeMultiOptions, MAX_KPROBE_MULTI } from "./kprobe-multi.ts";
+export { binaryPath } from "./binary-path.ts";
 export { attachUprobe, readExecutable, type UprobeOptions, uprobeOffset, type UprobeSymbol, uprobeSymbol } from "./uprobe.ts";
 export { attachUprobeMulti, type UprobeMultiOptions } from "./uprobe-multi.ts";
 export { attachUsdt, UsdtLink, type UsdtMapRef, type UsdtMaps, type UsdtOptions, type UsdtSite } from "./usdt.ts";
-export { encodeUsdtSpec, parseUsdtArg, parseUsdtArgs, type UsdtArg, UsdtArgKind, USDT_MAX_ARGS, USDT_SPEC_SIZE } from "./usdt-spec.ts";
+export { encodeUsdtSpec, parseUsdtArg, parseUsdtArgs, type UsdtArch, type UsdtArg, UsdtArgKind, USDT_MAX_ARGS, USDT_SPEC_SIZE } from "./usdt-spec.ts";
 export { attachTracing, type TracingOptions } from "./tracing.ts";
 export {
   currentPid, encodePerfEventAttr, PERF_ATTR_SIZE, PERF_EVENT_IOC_DISABLE, PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_RESET,

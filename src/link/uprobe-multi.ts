@@ -13,6 +13,7 @@ import { attachFailed, type BpfLink, ownLink, progFdOf, programText } from "./li
 import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
 import { checkPid, readExecutable, uprobeSymbol } from "./uprobe.ts";
+import { binaryPath } from "./binary-path.ts";
 
 /** Options of attachUprobeMulti: exactly one of `symbols`, `offsets`. */
 export interface UprobeMultiOptions {
@@ -33,7 +34,7 @@ export interface UprobeMultiOptions {
 /**
  * One uprobe_multi link running kprobe program `prog` (loaded with attachType
  * AttachType.trace_uprobe_multi) on many functions of the file at `path` (libbpf's
- * bpf_program__attach_uprobe_multi). A kernel without uprobe_multi (before 6.6, or without
+ * bpf_program__attach_uprobe_multi); a bare `path` is looked up as attachUprobe does. A kernel without uprobe_multi (before 6.6, or without
  * CONFIG_UPROBES) throws a FeatureError.
  *
  * @example
@@ -55,6 +56,7 @@ export function attachUprobeMulti(prog: ProgramRef, path: string, opts: UprobeMu
   const pid = checkPid(opts.pid ?? -1, "uprobe_multi pid");
   const names = list.map((x) => (typeof x === "string" ? x : `0x${BigInt(x as number | bigint).toString(16)}`));
   const shown = `${names.slice(0, 3).join(",")}${names.length > 3 ? `,... (${names.length})` : ""}`;
+  path = binaryPath(path);
   const what = `${opts.retprobe ? "return " : ""}uprobe_multi ${path}:${shown}${pid === -1 ? "" : ` (pid ${pid})`}`;
   const doing = `attaching ${programText(prog)} to ${what}`;
   if (list.length === 0) throw new RangeError(`${doing}: no probes given`);

@@ -25,6 +25,7 @@ import { attachFailed, programText } from "./link.ts";
 import { lacks } from "./needs.ts";
 import { attachPerfFd, type PerfAttachOptions, type PerfEventLink } from "./perf-event.ts";
 import type { ProgramRef } from "./socket-filter.ts";
+import { binaryPath } from "./binary-path.ts";
 
 /** Options of attachUprobe. */
 export interface UprobeOptions extends PerfAttachOptions {
@@ -162,9 +163,9 @@ export function readExecutable(path: string): ElfFile {
   return elf;
 }
 
-/** The file offset of function `symbol` ("malloc", "malloc@@GLIBC_2.2.5") in the executable or library at `path`. */
+/** The file offset of function `symbol` ("malloc", "malloc@@GLIBC_2.2.5") in the executable or library at `path` (a bare name is looked up as attachUprobe does). */
 export function uprobeOffset(path: string, symbol: string): number {
-  return uprobeSymbol(readExecutable(path), symbol).offset;
+  return uprobeSymbol(readExecutable(binaryPath(path)), symbol).offset;
 }
 
 const PMU = "/sys/bus/event_source/devices/uprobe";
@@ -246,12 +247,13 @@ export function checkPid(pid: unknown, what = "uprobe pid"): number {
  * Runs kprobe program `prog` on the function `target` of the executable or shared library at
  * `path` (a symbol, or a file offset as a number), at its entry (+`offset`) or, with `retprobe`,
  * its return; in every process, or in `pid` alone (libbpf's bpf_program__attach_uprobe_opts).
- * Kernels without uprobes (CONFIG_UPROBE_EVENTS off) throw a FeatureError.
+ * A bare `path` ("libc.so.6", "bash") is looked up as libbpf does: libraries in LD_LIBRARY_PATH
+ * and the system library directories, executables in PATH. Kernels without uprobes (CONFIG_UPROBE_EVENTS off) throw a FeatureError.
  *
  * @example
  * ```ts
  * import { attachUprobe } from "tsbpf";
- * using link = attachUprobe(prog, "/usr/lib/x86_64-linux-gnu/libc.so.6", "malloc", { pid: child.pid });
+ * using link = attachUprobe(prog, "libc.so.6", "malloc", { pid: child.pid });
  * ```
  */
 export function attachUprobe(prog: ProgramRef, path: string, target: string | number, opts: UprobeOptions = {}): PerfEventLink {
@@ -266,6 +268,7 @@ export function attachUprobe(prog: ProgramRef, path: string, target: string | nu
   const pid = checkPid(opts.pid ?? -1);
   const kind = retprobe ? "uretprobe" : "uprobe";
   const label = typeof target === "number" ? `0x${target.toString(16)}` : target;
+  path = binaryPath(path);
   const what = `${kind} ${path}:${label}${extra ? `+0x${extra.toString(16)}` : ""}${pid === -1 ? "" : ` (pid ${pid})`}`;
   let perfFd: number;
   let cleanup: (() => void) | undefined;

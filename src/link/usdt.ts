@@ -13,9 +13,11 @@
  */
 import { mapDeleteElem, mapUpdateElem } from "../cmd/map.ts";
 import { ElfError } from "../elf/error.ts";
+import { Machine } from "../elf/constants.ts";
 import { usdtNotes, type UsdtNote } from "../elf/usdt-notes.ts";
 import { FeatureError } from "../errors.ts";
 import { closeQuietly, openRead } from "../sys/file.ts";
+import { getBackend } from "../sys/backend.ts";
 import { fdTarget, readTextFile } from "../sys/syscalls.ts";
 import { MapType } from "../uapi/enums.gen.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
@@ -24,7 +26,8 @@ import { ATTACH_VERSIONS, lacks } from "./needs.ts";
 import type { PerfEventLink } from "./perf-event.ts";
 import type { ProgramRef } from "./socket-filter.ts";
 import { attachUprobe, checkPid, readExecutable } from "./uprobe.ts";
-import { encodeUsdtSpec, parseUsdtArgs, type UsdtArg, USDT_SPEC_SIZE } from "./usdt-spec.ts";
+import { encodeUsdtSpec, parseUsdtArgs, type UsdtArch, type UsdtArg, USDT_SPEC_SIZE } from "./usdt-spec.ts";
+import { binaryPath } from "./binary-path.ts";
 
 /** The maps usdt.bpf.h declares, as a Collection's `maps` holds them. */
 export interface UsdtMaps {
@@ -104,6 +107,15 @@ function checkMap(m: UsdtMapRef | undefined, name: string, type: number, key: nu
   return m;
 }
 
+/** The operand syntax of an executable's notes, from its e_machine; an ElfError for another machine than the kernel's. */
+function usdtArch(machine: number, path: string): UsdtArch {
+  const arch = machine === Machine.x86_64 ? "x86_64" : machine === Machine.aarch64 ? "aarch64" : undefined;
+  if (arch === undefined) throw new ElfError(`${path} is for e_machine ${machine}: USDT arguments parse for x86-64 (62) and aarch64 (183)`);
+  const kernel = getBackend().arch;
+  if (arch !== kernel) throw new ElfError(`${path} is an ${arch} executable, and this kernel runs ${kernel} code: its probes would never fire`);
+  return arch;
+}
+
 /** The canonical path of `path` (symlinks resolved), as /proc/<pid>/maps names a mapped file. */
 function canonical(path: string): string {
   const fd = openRead(path);
@@ -143,7 +155,7 @@ function siteAddress(maps: readonly Mapping[], pid: number, file: string, off: n
 /**
  * Runs kprobe program `prog` (SEC("usdt"), built with libbpf's usdt.bpf.h) on every site of USDT
  * probe `provider:name` in the executable or shared library at `path`; in every process, or in
- * `pid` alone. `opts.maps` are the program's object's maps (Collection `maps`), where the
+ * `pid` alone (a bare `path` is looked up as attachUprobe does). `opts.maps` are the program's object's maps (Collection `maps`), where the
  * argument specs go. Kernels before 5.15 have no BPF cookies: there a probe in a PIE or shared
  * library needs a pid, whose mapping of the file gives the sites' addresses.
  *
@@ -151,7 +163,7 @@ function siteAddress(maps: readonly Mapping[], pid: number, file: string, off: n
  * ```ts
  * import { attachUsdt, Collection } from "tsbpf";
  * using obj = Collection.load("usdt.bpf.o");
- * using link = attachUsdt(obj.programs.on_args, "/usr/bin/python3", "python", "function__entry", { maps: obj.maps });
+ * using link = attachUsdt(obj.programs.on_args, "python3", "python", "function__entry", { maps: obj.maps });
  * ```
  */
 export function attachUsdt(prog: ProgramRef, path: string, provider: string, name: string, opts: UsdtOptions): UsdtLink {
@@ -166,6 +178,7 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
   const cookie = opts.cookie ?? 0;
   if (typeof cookie !== "bigint" && (typeof cookie !== "number" || !Number.isSafeInteger(cookie))) throw new TypeError(`USDT cookie must be an integer, got ${String(cookie)}`);
   const specs = checkMap(opts.maps.__bpf_usdt_specs, "__bpf_usdt_specs", MapType.array, 4, USDT_SPEC_SIZE);
+  path = binaryPath(path);
   const what = `USDT ${provider}:${name} in ${path}${pid === -1 ? "" : ` (pid ${pid})`}`;
   const doing = `attaching ${programText(prog)} to ${what}`;
 
@@ -177,7 +190,8 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
       const have = [...new Set(all.map((n) => `${n.provider}:${n.name}`))];
       throw new ElfError(`no USDT probe ${provider}:${name} in ${path} (${have.length ? `it has ${have.join(", ")}` : "it has no .note.stapsdt probes"})`);
     }
-    const args = notes.map((n) => parseUsdtArgs(n.args));
+    const arch = usdtArch(elf.machine, path);
+    const args = notes.map((n) => parseUsdtArgs(n.args, arch));
     return attachSites(prog, path, notes, args, {
       specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: "", mappings: [], ipMap: undefined,
     });

@@ -47,6 +47,8 @@ export interface Backend {
    * a time (sys/wait.ts, its one caller, polls a single epoll fd for every waiter).
    */
   pollAsync?(fd: number): Promise<number>;
+  /** Optional: environment variable `name` as the runtime sees it now (`process.env`, `Deno.env`); may throw when not permitted. */
+  env?(name: string): string | undefined;
   /** Optional: readies what pollAsync needs (starts its Worker) ahead of the first wait, which would pay for it otherwise. */
   pollWarm?(): void;
 }

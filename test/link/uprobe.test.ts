@@ -4,10 +4,11 @@
 // the symbol lookup (.symtab, .dynsym, versions) and the errors: a missing symbol, a file that is
 // no ELF, a missing file.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
-  appendTracefs, ATTACH_VERSIONS, attachUprobe, ElfError, ElfFile, functionOffset, PerfEventLink, readExecutable, readTracefs, uprobeOffset, uprobeSymbol,
+  appendTracefs, ATTACH_VERSIONS, attachUprobe, binaryPath, ElfError, ElfFile, functionOffset, PerfEventLink, readExecutable, readTracefs, uprobeOffset, uprobeSymbol,
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { itIf, toolMissing } from "../helpers/tools.ts";
@@ -241,6 +242,31 @@ describePriv("attachUprobe", UP, () => {
     await child.go();
     // 200 of its own, and whatever stdio allocates.
     expect(countAt(counts)).toBeGreaterThanOrEqual(200n);
+  });
+
+  itPriv("by bare names: libc.so.6 from the library directories, the target executable from PATH", UP, async () => {
+    using counts = countsMap();
+    using prog = loadCounter(counts);
+    const child = await startWaiting(t.pie, 0, 0, 100);
+    const libc = binaryPath("libc.so.6");
+    expect(realpathSync(libc)).toBe(realpathSync(libcOf(child.pid)));
+    using link = attachUprobe(prog, "libc.so.6", "malloc", { pid: child.pid });
+    expect(link.info()).toMatchObject({ event: { kind: "uprobe", fileName: libc, offset: uprobeOffset("libc.so.6", "malloc") } });
+    await child.go();
+    expect(countAt(counts)).toBeGreaterThanOrEqual(100n);
+    link.close();
+    const path = process.env.PATH;
+    process.env.PATH = `/nonexistent:${dirname(t.pie)}:${path}`;
+    try {
+      using counts2 = countsMap();
+      using prog2 = loadCounter(counts2);
+      using byName = attachUprobe(prog2, basename(t.pie), A);
+      expect(byName.info()).toMatchObject({ event: { fileName: t.pie } });
+      run(t.pie, 5, 1);
+      expect(countAt(counts2)).toBe(5n);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   itPriv("refCtrOffset: the kernel counts the USDT semaphore up while the probe exists", UP, async () => {

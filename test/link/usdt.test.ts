@@ -4,8 +4,9 @@
 // arguments of every call - registers, stack slots, a constant, signed and unsigned, 1 to 8 bytes -
 // and the cookie, the semaphore counts the probe as enabled, and closing stops it and frees its specs.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   attachUsdt, BpfMap, Collection, ElfError, ElfFile, encodeUsdtSpec, FeatureError, parseUsdtArg, parseUsdtArgs, UsdtArgKind, usdtNotes, UsdtLink,
@@ -136,6 +137,83 @@ describe("USDT argument specs", () => {
     for (const bad of ["4@%ah", "3@%eax", "x"]) expect(thrown(() => parseUsdtArg(bad), RangeError).message).toContain(JSON.stringify(bad));
   });
 
+  it("aarch64 operands, as GCC writes them: xN and sp, [reg], [reg, off], a bare constant", () => {
+    const args = parseUsdtArgs("-8@[sp, 24] -4@x1 -2@x2 -8@[x3, 16] -8@[x29, -8] -4@5 1@[x9] 8@sp -4@-3", "aarch64");
+    expect(args.map(({ kind, value, regOffset, register, size, signed }) => [kind, value, regOffset, register, size, signed])).toEqual([
+      [UsdtArgKind.reg_deref, 24n, 248, "sp", 8, true],
+      [UsdtArgKind.reg, 0n, 8, "x1", 4, true],
+      [UsdtArgKind.reg, 0n, 16, "x2", 2, true],
+      [UsdtArgKind.reg_deref, 16n, 24, "x3", 8, true],
+      [UsdtArgKind.reg_deref, BigInt.asUintN(64, -8n), 232, "x29", 8, true],
+      [UsdtArgKind.const, 5n, 0, "", 4, true],
+      [UsdtArgKind.reg_deref, 0n, 72, "x9", 1, false],
+      [UsdtArgKind.reg, 0n, 248, "sp", 8, false],
+      [UsdtArgKind.const, BigInt.asUintN(64, -3n), 0, "", 4, true],
+    ]);
+    expect(parseUsdtArg("8@x30", "aarch64").regOffset).toBe(240);
+    expect(() => parseUsdtArg("-4@[x0, #:lo12:.LANCHOR0]", "aarch64")).toThrow(/is a relocation, not an integer/);
+    expect(() => parseUsdtArg("-4@w1", "aarch64")).toThrow(/unknown aarch64 register w1 \(x0..x30 and sp are\)/);
+    expect(() => parseUsdtArg("8@x31", "aarch64")).toThrow(/unknown aarch64 register x31/);
+    expect(() => parseUsdtArg("8@%rax", "aarch64")).toThrow(/unknown aarch64 operand "%rax"/);
+    expect(() => parseUsdtArg("8@x0", "aarch64")).not.toThrow();
+    expect(() => parseUsdtArg("8@x0")).toThrow(/unknown operand "x0"/); // x86-64 is the default
+    expect(() => parseUsdtArg("8@x0", "riscv" as never)).toThrow(TypeError);
+    // A split leaves "[sp, 12]" whole but stops at an unclosed bracket.
+    expect(() => parseUsdtArgs("-4@[sp, 12", "aarch64")).toThrow(RangeError);
+  });
+
+  it("fuzz: random operand strings on either architecture parse or are RangeErrors naming the argument", () => {
+    const next = xorshift(0xa64);
+    const pieces = ["-", "4", "8", "1", "@", "%", "$", "(", ")", "[", "]", ", ", ",", "x", "sp", "rax", "rbp", "edi", "29", "0x", "-16", "#:lo12:", " ", "w"];
+    let ok = 0, bad = 0;
+    for (let i = 0; i < 20000; i++) {
+      const n = 1 + (next() % 9);
+      let text = "";
+      for (let k = 0; k < n; k++) text += pieces[next() % pieces.length];
+      if (next() % 2) text = `${["-4@", "8@", "1@"][next() % 3]}${text}`;
+      for (const arch of ["x86_64", "aarch64"] as const) {
+        try {
+          const args = parseUsdtArgs(text, arch);
+          for (const a of args) {
+            expect([1, 2, 4, 8]).toContain(a.size);
+            expect(a.value >= 0n && a.value < 1n << 64n).toBe(true);
+          }
+          ok++;
+        } catch (e) {
+          if (!(e instanceof RangeError)) throw e;
+          expect(e.message).toMatch(/^USDT (argument "|probe with )/);
+          bad++;
+        }
+      }
+    }
+    expect(ok).toBeGreaterThan(500);
+    expect(bad).toBeGreaterThan(500);
+  });
+
+  itIf(toolMissing("clang-19", ["--version"]) ?? toolMissing("readelf", ["--version"], "binutils") ?? undefined, "aarch64 notes clang-19 writes parse, each argument where the C puts it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-usdt-a64-"));
+    try {
+      const obj = join(dir, "a.o");
+      execFileSync("clang-19", ["--target=aarch64-linux-gnu", "-ffreestanding", "-idirafter", "/usr/include/x86_64-linux-gnu", "-O2", "-c", "-o", obj, join(here, "../fixtures/usdt/arm64-args.c")]);
+      expect(ElfFile.parse(readFileSync(obj)).machine).toBe(183);
+      // An object file, not linked (no aarch64 linker here): readelf gives its notes' argument strings.
+      const notes = execFileSync("readelf", ["-n", "-W", obj], { encoding: "utf8" }).split("\n").filter((l) => l.includes("Arguments:")).map((l) => l.split("Arguments:")[1].trim());
+      expect(notes).toHaveLength(2);
+      const [args, more] = notes.map((n) => parseUsdtArgs(n, "aarch64"));
+      expect(args.map((a) => [a.size, a.signed])).toEqual([[8, true], [4, true], [2, true], [8, true], [8, true], [4, true]]);
+      expect(args[5]).toMatchObject({ kind: UsdtArgKind.const, value: 5n });
+      expect(more.map((a) => [a.size, a.signed])).toEqual([[4, true], [1, false], [4, true], [4, true]]);
+      expect(more[3]).toMatchObject({ kind: UsdtArgKind.const, value: BigInt.asUintN(64, -7n) });
+      for (const a of [...args.slice(0, 5), ...more.slice(0, 3)]) {
+        expect(a.kind === UsdtArgKind.const).toBe(false);
+        expect(a.regOffset % 8).toBe(0);
+        expect(a.regOffset).toBeLessThanOrEqual(248);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("encode as struct __bpf_usdt_spec: 16 bytes an argument, then the cookie and the count", () => {
     const b = encodeUsdtSpec(parseUsdtArgs("-4@-36(%rbp) 1@%r8b"), 0x1122334455667788n);
     expect(b.length).toBe(208);
@@ -239,9 +317,19 @@ describePriv("attachUsdt", UP, () => {
     expect(seen).toEqual({ enabled: 3, hits: 3n, argCnt: 6n, args: argsOfCall(2), errors: 3n, cookie: 7n, sites: 1 });
   });
 
-  itPriv("in a shared library for every process (pid -1), found by BPF cookie", COOKIE, () => {
+  itPriv("in a shared library for every process (pid -1), found by BPF cookie; named bare, through LD_LIBRARY_PATH", COOKIE, () => {
     using obj = Collection.load(USDT_OBJ);
-    using _link = attachUsdt(obj.programs.on_args, t.lib, "tsbpf", "args", { maps: obj.maps });
+    const saved = process.env.LD_LIBRARY_PATH;
+    process.env.LD_LIBRARY_PATH = `/nonexistent:${dirname(t.lib)}`;
+    let link: UsdtLink;
+    try {
+      link = attachUsdt(obj.programs.on_args, basename(t.lib), "tsbpf", "args", { maps: obj.maps });
+    } finally {
+      if (saved === undefined) delete process.env.LD_LIBRARY_PATH;
+      else process.env.LD_LIBRARY_PATH = saved;
+    }
+    using _link = link;
+    expect(link.description).toContain(`in ${t.lib}`);
     run(t.libMain, 4);
     expect(obj.variables.hits.get()).toBe(4n);
     expect(obj.variables.args.get()).toEqual(argsOfCall(3));
@@ -310,6 +398,21 @@ describePriv("attachUsdt", UP, () => {
     expect(() => attachUsdt(obj.programs.on_args, t.pie, "tsbpf", "args", { maps: { __bpf_usdt_specs: obj.maps.__bpf_usdt_ip_to_spec_id } }))
       .toThrow(/__bpf_usdt_specs is a map of type 1 with 8-byte keys/);
     expect(() => attachUsdt(obj.programs.on_args, "/bin/true", "tsbpf", "args", { maps: obj.maps })).toThrow(/it has no .note.stapsdt probes|no USDT probe/);
+    // The same executable claiming another machine: its notes would parse, but its code never runs here.
+    const dir = mkdtempSync(join(tmpdir(), "tsbpf-usdt-arch-"));
+    try {
+      const other = process.arch === "arm64" ? 62 : 183;
+      const bytes = readFileSync(t.pie);
+      bytes.writeUInt16LE(other, 18);
+      writeFileSync(join(dir, "other"), bytes);
+      expect(() => attachUsdt(obj.programs.on_args, join(dir, "other"), "tsbpf", "args", { maps: obj.maps }))
+        .toThrow(/is an (aarch64|x86_64) executable, and this kernel runs (x86_64|aarch64) code/);
+      bytes.writeUInt16LE(243, 18); // EM_RISCV
+      writeFileSync(join(dir, "other"), bytes);
+      expect(() => attachUsdt(obj.programs.on_args, join(dir, "other"), "tsbpf", "args", { maps: obj.maps })).toThrow(/e_machine 243: USDT arguments parse for/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const NO_COOKIE = { ...UP, skipIf: noTarget ?? (kernelAtLeast("5.15") ? "this kernel has BPF cookies (5.15+)" : undefined) };

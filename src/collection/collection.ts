@@ -47,6 +47,11 @@ export interface CollectionOptions {
   logLevel?: number;
   /** Initial verifier log size in bytes. */
   logSize?: number;
+  /**
+   * Load SEC("usdt") programs for one uprobe_multi link over all of a probe's sites, as newer libbpf
+   * does (not Debian 12's 1.1): the default where the kernel has uprobe_multi links; false keeps a uprobe per site.
+   */
+  usdtUprobeMulti?: boolean;
 }
 
 const SLOT_MAP_TYPES = new Set<number>([MapType.prog_array, MapType.array_of_maps, MapType.hash_of_maps]);
@@ -96,6 +101,7 @@ export class Collection implements Disposable {
         throw new TypeError(`Collection.load takes a CollectionSpec, a path or the object's bytes, got ${String(source)}`);
       })();
     if (typeof options !== "object" || options === null) throw new TypeError("Collection.load options must be an object");
+    if (options.usdtUprobeMulti !== undefined && typeof options.usdtUprobeMulti !== "boolean") throw new TypeError(`usdtUprobeMulti must be a boolean, got ${String(options.usdtUprobeMulti)}`);
     const obj = spec.object;
     if (obj.elf.little !== HOST_LITTLE) {
       throw new TypeError(`the object is ${obj.elf.little ? "little" : "big"}-endian; this machine is ${HOST_LITTLE ? "little" : "big"}-endian (build it with -target bpf${HOST_LITTLE ? "el" : "eb"}, or plain bpf)`);
@@ -176,7 +182,7 @@ export class Collection implements Disposable {
         try {
           prog = loadProgram(p, code, {
             license: spec.license, kernVersion: spec.kernVersion, btfFd: btf?.fd, fdArray: resolved.fdArray,
-            logLevel: options.logLevel, logSize: options.logSize, structOps: structOps.target(p),
+            logLevel: options.logLevel, logSize: options.logSize, structOps: structOps.target(p), usdtUprobeMulti: options.usdtUprobeMulti,
           });
         } catch (e) {
           throw explainPoison(e, p, relocated, obj.externs, obj.maps);

@@ -10,7 +10,8 @@ import type { ElfExternSpec } from "../elf/externs.ts";
 import { sectionProgramType } from "../elf/section-type.ts";
 import type { BtfExtInfo } from "../cmd/prog.ts";
 import { BpfProgram } from "../program/program.ts";
-import { ProgType } from "../uapi/enums.gen.ts";
+import { AttachType, ProgType } from "../uapi/enums.gen.ts";
+import { haveUprobeMulti } from "../features/uprobe-multi.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
 import { objName } from "./create-maps.ts";
 import type { ResolvedExterns } from "./externs.ts";
@@ -147,6 +148,8 @@ export interface ProgramLoadContext {
   logLevel?: number;
   /** Initial verifier log buffer size. */
   logSize?: number;
+  /** False: a SEC("usdt") program keeps its perf-event attach type even where uprobe_multi links exist. */
+  usdtUprobeMulti?: boolean;
   /** A struct_ops program's kernel struct and member (StructOpsLoad.target): attach_btf_id, expected_attach_type, module BTF fd. */
   structOps?: { attachBtfId: number; attachType: number; attachBtfObjFd?: number };
 }
@@ -159,10 +162,15 @@ export function loadProgram(p: ElfProgramSpec, code: Uint8Array, ctx: ProgramLoa
   if (sec?.xdpFrags) flags |= BPF_F_XDP_HAS_FRAGS;
   const attachTo = sec?.attachBtf && p.attachTo ? p.attachTo : undefined;
   const ext = ctx.btfFd !== undefined ? extInfo(p) : {};
+  // As newer libbpf (libbpf_prepare_prog_load, SEC_USDT): a USDT program is loaded for uprobe_multi
+  // where the kernel has the links, so that one link covers all of a probe's sites (attachUsdt
+  // reads the attach type back).
+  const usdtMulti = sec?.usdt === true && ctx.usdtUprobeMulti !== false && haveUprobeMulti();
+  const attachType = usdtMulti ? AttachType.trace_uprobe_multi : p.attachType;
   return BpfProgram.load({
     type: p.type, insns: code, name: objName(p.name), license: ctx.license,
     ...(p.type === ProgType.kprobe && ctx.kernVersion ? { kernVersion: ctx.kernVersion } : {}),
-    ...(p.attachType || (sec?.expectedAttachType !== undefined) ? { attachType: p.attachType } : {}),
+    ...(attachType || usdtMulti || (sec?.expectedAttachType !== undefined) ? { attachType } : {}),
     ...(flags ? { flags } : {}),
     ...(attachTo !== undefined ? { attachTo } : {}),
     ...(ctx.btfFd !== undefined ? { progBtfFd: ctx.btfFd, ...ext } : {}),

@@ -20,6 +20,7 @@ export {
 export { haveBtfLoad, haveKernelBtf, haveMapBtf } from "./btf.ts";
 export { haveLogTrueSize, haveTestRunSkbMark } from "./attr-fields.ts";
 export { haveKprobeMulti } from "./kprobe-multi.ts";
+export { haveUprobeMulti } from "./uprobe-multi.ts";
 export { featureName, type FeatureRef, featureVersions, haveFeature } from "./feature.ts";
 export { kernelAtLeast, kernelRelease, kernelVersion, type KernelVersion, linuxVersionCode, parseVersion } from "./kernel.ts";
 export {

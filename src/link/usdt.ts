@@ -19,13 +19,14 @@ import { FeatureError } from "../errors.ts";
 import { closeQuietly, openRead } from "../sys/file.ts";
 import { getBackend } from "../sys/backend.ts";
 import { fdTarget, readTextFile } from "../sys/syscalls.ts";
-import { MapType } from "../uapi/enums.gen.ts";
+import { AttachType, MapType } from "../uapi/enums.gen.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
-import { attachFailed, programText } from "./link.ts";
+import { attachFailed, type BpfLink, programText } from "./link.ts";
 import { ATTACH_VERSIONS, lacks } from "./needs.ts";
 import type { PerfEventLink } from "./perf-event.ts";
 import type { ProgramRef } from "./socket-filter.ts";
 import { attachUprobe, checkPid, readExecutable } from "./uprobe.ts";
+import { attachUprobeMulti } from "./uprobe-multi.ts";
 import { encodeUsdtSpec, parseUsdtArgs, type UsdtArch, type UsdtArg, USDT_SPEC_SIZE } from "./usdt-spec.ts";
 import { binaryPath } from "./binary-path.ts";
 
@@ -225,26 +226,54 @@ function byAddress(p: Plan, path: string, cause: unknown): void {
   }
 }
 
+/** The spec id of each distinct argument string, written to __bpf_usdt_specs on first use: sites with the same arguments share a spec, as libbpf's do. */
+function specWriter(p: Plan, ids: Map<string, number>): (note: UsdtNote, args: UsdtArg[]) => number {
+  const spec = new Uint8Array(USDT_SPEC_SIZE);
+  const key4 = new Uint8Array(4), k4 = new DataView(key4.buffer);
+  return (note, args) => {
+    let id = ids.get(note.args);
+    if (id === undefined) {
+      id = allocSpecId(p.specs);
+      ids.set(note.args, id);
+      k4.setUint32(0, id, HOST_LITTLE);
+      mapUpdateElem(p.specs.fd, key4, encodeUsdtSpec(args, p.cookie, spec));
+    }
+    return id;
+  };
+}
+
+/** Every site through one uprobe_multi link (the program was loaded for it), each site's cookie its spec id. */
+function attachMulti(prog: ProgramRef, path: string, notes: UsdtNote[], args: UsdtArg[][], p: Plan): UsdtLink {
+  const links: BpfLink[] = [];
+  const ids = new Map<string, number>();
+  const specOf = specWriter(p, ids);
+  try {
+    const sites: UsdtSite[] = notes.map((note, i) => ({ note, args: args[i], specId: specOf(note, args[i]) }));
+    links.push(attachUprobeMulti(prog, path, {
+      offsets: notes.map((n) => n.fileOffset), cookies: sites.map((s) => s.specId), refCtrOffsets: notes.map((n) => n.semaphoreOffset),
+      ...(p.pid === -1 ? {} : { pid: p.pid }),
+    }));
+    return makeUsdtLink(links, sites, () => release(links, p, ids.values(), []), p.what);
+  } catch (e) {
+    release(links, p, ids.values(), []);
+    throw e;
+  }
+}
+
 function attachSites(prog: ProgramRef, path: string, notes: UsdtNote[], args: UsdtArg[][], p: Plan): UsdtLink {
+  if ((prog as { attachType?: number }).attachType === AttachType.trace_uprobe_multi) return attachMulti(prog, path, notes, args, p);
   const links: PerfEventLink[] = [];
   const sites: UsdtSite[] = [];
   const ids = new Map<string, number>();
   const ips: bigint[] = [];
-  const spec = new Uint8Array(USDT_SPEC_SIZE);
-  const key4 = new Uint8Array(4), key8 = new Uint8Array(8), val4 = new Uint8Array(4);
-  const k4 = new DataView(key4.buffer), k8 = new DataView(key8.buffer), v4 = new DataView(val4.buffer);
+  const specOf = specWriter(p, ids);
+  const key8 = new Uint8Array(8), val4 = new Uint8Array(4);
+  const k8 = new DataView(key8.buffer), v4 = new DataView(val4.buffer);
   // Decided by the first site: true once a link took a cookie, false once the kernel had none.
   let byCookie: boolean | undefined;
   try {
     notes.forEach((note, i) => {
-      // Sites with the same arguments share a spec, as libbpf's do.
-      let id = ids.get(note.args);
-      if (id === undefined) {
-        id = allocSpecId(p.specs);
-        ids.set(note.args, id);
-        k4.setUint32(0, id, HOST_LITTLE);
-        mapUpdateElem(p.specs.fd, key4, encodeUsdtSpec(args[i], p.cookie, spec));
-      }
+      const id = specOf(note, args[i]);
       const site: UsdtSite = { note, args: args[i], specId: id };
       const uprobe = { pid: p.pid, refCtrOffset: note.semaphoreOffset };
       if (byCookie !== false) {
@@ -280,7 +309,7 @@ function attachSites(prog: ProgramRef, path: string, notes: UsdtNote[], args: Us
   return makeUsdtLink(links, sites, () => release(links, p, ids.values(), ips), p.what);
 }
 
-function release(links: PerfEventLink[], p: Plan, ids: Iterable<number>, ips: bigint[]): void {
+function release(links: readonly BpfLink[], p: Plan, ids: Iterable<number>, ips: bigint[]): void {
   let first: unknown;
   for (const l of links) {
     try {
@@ -304,14 +333,17 @@ function release(links: PerfEventLink[], p: Plan, ids: Iterable<number>, ips: bi
   if (first !== undefined) throw first;
 }
 
-let makeUsdtLink: (links: PerfEventLink[], sites: UsdtSite[], release: () => void, what: string) => UsdtLink;
+let makeUsdtLink: (links: BpfLink[], sites: UsdtSite[], release: () => void, what: string) => UsdtLink;
 
-/** A USDT probe attached at each of its sites: one uprobe link per site; closing it closes them all and frees the specs. */
+/**
+ * A USDT probe attached at each of its sites: one uprobe_multi link for them all where the program
+ * was loaded for it (6.6+), else one uprobe link per site; closing it closes them and frees the specs.
+ */
 export class UsdtLink {
   /** The sites, in note order. */
   readonly sites: readonly UsdtSite[];
-  /** One uprobe link per site. */
-  readonly links: readonly PerfEventLink[];
+  /** The links: one uprobe_multi link (LinkType.uprobe_multi), or a PerfEventLink per site. */
+  readonly links: readonly BpfLink[];
   /** What was attached, for messages. */
   readonly description: string;
   #release: (() => void) | undefined;
@@ -320,7 +352,7 @@ export class UsdtLink {
     makeUsdtLink = (links, sites, release, what) => new UsdtLink(links, sites, release, what);
   }
 
-  private constructor(links: PerfEventLink[], sites: UsdtSite[], release: () => void, what: string) {
+  private constructor(links: BpfLink[], sites: UsdtSite[], release: () => void, what: string) {
     this.links = links;
     this.sites = sites;
     this.#release = release;

@@ -14,6 +14,7 @@ import { MapFlag, mmapFd, munmap, Prot } from "../sys/mmap.ts";
 import { syscallNumbers } from "../sys/nr.ts";
 import { pageSize } from "../sys/page-size.ts";
 import { sysClose } from "../sys/syscalls.ts";
+import { forgetFd } from "../sys/wait.ts";
 import { checkFd } from "../util/args.ts";
 import { type BpfMapInfo, mapInfo } from "../map/info.ts";
 import { mapTypeName } from "../map/types.ts";
@@ -191,5 +192,18 @@ export function dropFd(fd: number): void {
     sysClose(fd);
   } catch {
     // best effort
+  }
+}
+
+/**
+ * A reader's or writer's close: its pending waits ended (forgetFd), its memory let go, then
+ * `closeFd`; the later steps run even when an earlier one throws.
+ */
+export function closeRing(fd: number, m: RingMemory, closeFd: () => void): void {
+  try {
+    forgetFd(fd);
+  } finally {
+    m.release();
+    closeFd();
   }
 }

@@ -25,10 +25,10 @@
 import { MapType } from "../uapi/enums.gen.ts";
 import { FdObject } from "../fd-object.ts";
 import { getBackend } from "../sys/backend.ts";
-import { forgetFd, prepareWait, waitFd } from "../sys/wait.ts";
+import { prepareWait, waitFd } from "../sys/wait.ts";
 import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
-import { dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
+import { closeRing, dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
 import { drainBudget, iterateRecords } from "../util/records.ts";
 
 /**
@@ -279,14 +279,7 @@ export class RingBufReader extends FdObject implements AsyncIterable<Uint8Array>
    * held read zeros from then on (the pages are replaced, not left dangling). Idempotent.
    */
   override close(): void {
-    if (this.closed) return;
-    const fd = this.fd;
-    try {
-      forgetFd(fd);
-    } finally {
-      this.#m.release();
-      super.close();
-    }
+    if (!this.closed) closeRing(this.fd, this.#m, () => super.close());
   }
 
   #live(): void {

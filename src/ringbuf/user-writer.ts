@@ -11,10 +11,10 @@
 import { MapType } from "../uapi/enums.gen.ts";
 import { FdObject } from "../fd-object.ts";
 import { Epoll } from "../sys/epoll.ts";
-import { forgetFd, prepareWait, waitFd } from "../sys/wait.ts";
+import { prepareWait, waitFd } from "../sys/wait.ts";
 import { checkBytes } from "../util/args.ts";
 import { mapInfo } from "../map/info.ts";
-import { dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
+import { closeRing, dropFd, loadPosition, loadPositionFenced, mapRing, ownRingFd, type RingMapLike, type RingMemory } from "./mapping.ts";
 
 const BUSY = 0x80000000 | 0;
 const DISCARD = 0x40000000;
@@ -177,14 +177,7 @@ export class UserRingBufWriter extends FdObject {
 
   /** Ends pending waits, lets go of the ring's memory and closes the fd; samples still held read zeros. Idempotent. */
   override close(): void {
-    if (this.closed) return;
-    const fd = this.fd;
-    try {
-      forgetFd(fd);
-    } finally {
-      this.#m.release();
-      super.close();
-    }
+    if (!this.closed) closeRing(this.fd, this.#m, () => super.close());
   }
 
   #live(): void {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  attachUsdt, BpfMap, Collection, ElfError, ElfFile, encodeUsdtSpec, FeatureError, parseUsdtArg, parseUsdtArgs, UsdtArgKind, usdtNotes, UsdtLink,
+  ATTACH_VERSIONS, AttachType, attachUsdt, BpfMap, Collection, ElfError, ElfFile, encodeUsdtSpec, FeatureError, parseUsdtArg, parseUsdtArgs, UsdtArgKind, usdtNotes, UsdtLink, haveUprobeMulti, PerfEventLink,
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { bpfError, thrown } from "../helpers/expect.ts";
@@ -38,7 +38,7 @@ describe("usdtNotes", () => {
       const text = execFileSync("readelf", ["-n", "--wide", exe], { encoding: "utf8" });
       const want = [...text.matchAll(/Provider: (\S+)\s+Name: (\S+)\s+Location: 0x([0-9a-f]+), Base: 0x[0-9a-f]+, Semaphore: 0x([0-9a-f]+)\s+Arguments: ?(.*)/g)]
         .map((m) => ({ provider: m[1], name: m[2], address: BigInt(`0x${m[3]}`), semaphore: BigInt(`0x${m[4]}`), args: m[5].trim() }));
-      expect(want.map((w) => w.name).sort()).toEqual(exe === t.lib ? ["args"] : exe === t.libMain ? ["plain"] : ["args", "plain"]);
+      expect(want.map((w) => w.name).sort()).toEqual(exe === t.lib ? ["args"] : exe === t.libMain ? ["plain", "twice", "twice"] : ["args", "plain", "twice", "twice"]);
       expect(notes.map(({ provider, name, address, semaphore, args }) => ({ provider, name, address, semaphore, args }))).toEqual(want);
     }
   });
@@ -67,7 +67,7 @@ describe("usdtNotes", () => {
     for (const exe of builds()) {
       for (const n of usdtNotes(ElfFile.parse(new Uint8Array(readFileSync(exe))))) {
         const args = parseUsdtArgs(n.args);
-        expect(args.length).toBe(n.name === "args" ? 6 : 0);
+        expect(args.length).toBe({ args: 6, plain: 0, twice: 1 }[n.name]);
         for (const a of args) kinds.add(a.kind);
       }
     }
@@ -261,6 +261,45 @@ describePriv("attachUsdt", UP, () => {
     return seen;
   }
 
+  const multi = kernelAtLeast(ATTACH_VERSIONS.uprobe_multi.version);
+  itPriv(`a probe at two sites: ${multi ? "one uprobe_multi link (6.6+)" : "a uprobe each (before 6.6)"}, and a uprobe each with usdtUprobeMulti: false; the same reads`, UP, async () => {
+    expect(haveUprobeMulti()).toBe(multi);
+    for (const usdtUprobeMulti of [undefined, false]) {
+      using obj = Collection.load(USDT_OBJ, usdtUprobeMulti === undefined ? {} : { usdtUprobeMulti });
+      const byMulti = multi && usdtUprobeMulti !== false;
+      expect(obj.programs.on_args.attachType === AttachType.trace_uprobe_multi).toBe(byMulti);
+      for (const exe of builds()) {
+        const child = await startWaiting(exe, 2);
+        const link = attachUsdt(obj.programs.on_args, exe, "tsbpf", "twice", { maps: obj.maps, pid: child.pid, cookie: 9n });
+        try {
+          expect(link.sites).toHaveLength(2);
+          expect(new Set(link.sites.map((s) => s.specId)).size).toBe(2);
+          if (byMulti) {
+            expect(link.links).toHaveLength(1);
+            expect(link.links[0].info()).toMatchObject({ type: "uprobe_multi", count: 2, pid: child.pid, offsets: link.sites.map((s) => BigInt(s.note.fileOffset)),
+              refCtrOffsets: link.sites.map((s) => BigInt(s.note.semaphoreOffset)), cookies: link.sites.map((s) => BigInt(s.specId)) });
+          } else {
+            expect(link.links).toHaveLength(2);
+            for (const l of link.links) expect(l).toBeInstanceOf(PerfEventLink);
+          }
+          const before = obj.variables.hits.get() as bigint;
+          await child.go();
+          expect((obj.variables.hits.get() as bigint) - before, exe).toBe(2n);
+          expect(obj.variables.arg_cnt.get()).toBe(1n);
+          expect((obj.variables.args.get() as bigint[])[0], exe).toBe(102n);
+          expect(obj.variables.cookie.get()).toBe(9n);
+        } finally {
+          link.close();
+        }
+        for (const l of link.links) expect(l.closed).toBe(true);
+        const after = obj.variables.hits.get();
+        run(exe, 1);
+        expect(obj.variables.hits.get()).toBe(after);
+      }
+    }
+    expect(() => Collection.load(USDT_OBJ, { usdtUprobeMulti: 1 as never })).toThrow(TypeError);
+  });
+
   itPriv("reads every argument of every call (registers, stack slots, a constant), the cookie, the semaphore, in each build", UP, async () => {
     for (const exe of builds()) {
       const seen = await once(exe, 5, 0xc0ffee0000000001n);
@@ -393,7 +432,7 @@ describePriv("attachUsdt", UP, () => {
   itPriv("a probe the file lacks names those it has; a program without usdt.bpf.h's maps is a TypeError", UP, () => {
     using obj = Collection.load(USDT_OBJ);
     const e = thrown(() => attachUsdt(obj.programs.on_args, t.pie, "tsbpf", "nope", { maps: obj.maps }), ElfError);
-    expect(e.message).toMatch(/no USDT probe tsbpf:nope in .* \(it has tsbpf:args, tsbpf:plain\)/);
+    expect(e.message).toMatch(/no USDT probe tsbpf:nope in .* \(it has tsbpf:args, tsbpf:plain, tsbpf:twice\)/);
     expect(e.message).toMatch(/^attaching program "on_args"/);
     expect(() => attachUsdt(obj.programs.on_args, t.pie, "tsbpf", "args", { maps: { __bpf_usdt_specs: obj.maps.__bpf_usdt_ip_to_spec_id } }))
       .toThrow(/__bpf_usdt_specs is a map of type 1 with 8-byte keys/);

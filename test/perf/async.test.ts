@@ -5,20 +5,11 @@
 // rules (wakeupEvents, watermark).
 import { expect } from "vitest";
 import { PerfReader } from "../../mod.ts";
-import { describePriv, inVm, itPriv } from "../helpers/env.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { ARMING_MOMENTS, interleavedReads, later, SLOW, ticksWhile, timed, WAKE_ROUNDS } from "../helpers/waiting.ts";
 import { onCpu, perfMap, producer, recordBytes, seqOf } from "./progs.ts";
 
 const PERF = { feature: { mapType: "perf_event_array" } } as const;
-const SLOW = inVm ? 10 : 1; // emulated guests run ~10x slower
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const later = (ms: number, f: () => void) => setTimeout(f, ms);
-
-/** How long `p` takes to settle, in ms, and its value. */
-async function timed<T>(p: Promise<T>): Promise<[T, number]> {
-  const t0 = Date.now();
-  const v = await p;
-  return [v, Date.now() - t0];
-}
 
 describePriv("PerfReader, waiting", PERF, () => {
   itPriv("for await yields samples written after it started waiting, and ends when the reader is closed", PERF, async () => {
@@ -94,13 +85,8 @@ describePriv("PerfReader, waiting", PERF, () => {
   itPriv("the event loop keeps running while a reader waits", PERF, async () => {
     using events = perfMap();
     using r = new PerfReader(events);
-    let ticks = 0;
-    const iv = setInterval(() => ticks++, 5);
-    try {
-      expect(await r.wait(500)).toBe(false);
-    } finally {
-      clearInterval(iv);
-    }
+    const { woke, ticks } = await ticksWhile(() => r.wait(500));
+    expect(woke).toBe(false);
     expect(ticks).toBeGreaterThanOrEqual(5);
   });
 
@@ -109,14 +95,7 @@ describePriv("PerfReader, waiting", PERF, () => {
     using r = new PerfReader(events);
     const p = producer(events, 8);
     try {
-      const moments: ((f: () => void) => void)[] = [
-        (f) => f(), // before wait() is called
-        (f) => void Promise.resolve().then(f), // while wait() is arming
-        (f) => setTimeout(f, 0),
-        (f) => setTimeout(f, 3),
-        (f) => setTimeout(f, 15),
-      ];
-      const rounds = inVm ? 20 : 100;
+      const moments = ARMING_MOMENTS, rounds = WAKE_ROUNDS;
       let got = 0, slowest = 0;
       for (let i = 0; i < rounds; i++) {
         const cpu = r.cpus[Math.floor(i / moments.length) % r.cpus.length];
@@ -160,21 +139,7 @@ describePriv("PerfReader, waiting", PERF, () => {
     const readers = maps.map((m) => new PerfReader(m));
     const prods = maps.map((m) => producer(m, 8));
     try {
-      const got = readers.map(() => [] as number[]);
-      const loops = readers.map(async (r, i) => {
-        for await (const s of r) {
-          got[i].push(seqOf(s, 8));
-          if (got[i].length === 3) return;
-        }
-      });
-      for (let k = 0; k < 3; k++) {
-        for (const i of [2, 0, 1]) {
-          await sleep(10);
-          prods[i].run();
-        }
-      }
-      await Promise.all(loops);
-      expect(got).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+      expect(await interleavedReads(readers, prods, (s) => seqOf(s, 8))).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
     } finally {
       for (const x of [...prods, ...readers, ...maps]) x.close();
     }

@@ -8,16 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { expect } from "vitest";
 import { attachRawTracepoint, BpfMap, currentPid, MapType, PerfReader } from "../../mod.ts";
 import { GETPID } from "../link/counter.ts";
-import { describePriv, inVm, itPriv } from "../helpers/env.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
 import { spy } from "../map/spy.ts";
 import { getpidReporter, onCpu, padded, pattern, perfMap, producer, recordBytes, seqOf } from "./progs.ts";
 
 const PERF = { feature: { mapType: "perf_event_array" } } as const;
 const RAW = { feature: [{ mapType: "perf_event_array" }, { progType: "raw_tracepoint" }] } as const;
-const SLOW = inVm ? 10 : 1; // emulated guests run ~10x slower
 const PAGE = 4096; // the tests' rings are one page on the supported (4 KiB page) hosts
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const later = (ms: number, f: () => void) => setTimeout(f, ms);
 
 /** Every sample the reader has now, copied, with its CPU. */
 function readAll(r: PerfReader): { cpu: number; data: Uint8Array }[] {

@@ -5,13 +5,11 @@ import { readdirSync } from "node:fs";
 import { expect } from "vitest";
 import { RingBufReader } from "../../mod.ts";
 import { waiterFds } from "../../src/sys/wait.ts";
-import { describePriv, inVm, itPriv } from "../helpers/env.ts";
+import { describePriv, itPriv } from "../helpers/env.ts";
+import { ARMING_MOMENTS, interleavedReads, later, SLOW, ticksWhile, WAKE_ROUNDS } from "../helpers/waiting.ts";
 import { producer, RB, ringMap } from "./progs.ts";
 
 const RING = { feature: { mapType: "ringbuf" } } as const;
-const SLOW = inVm ? 10 : 1; // emulated guests run ~10x slower
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const later = (ms: number, f: () => void) => setTimeout(f, ms);
 
 describePriv("RingBufReader, waiting", RING, () => {
   itPriv("for await yields records produced after it started waiting, and ends when the reader is closed", RING, async () => {
@@ -72,13 +70,8 @@ describePriv("RingBufReader, waiting", RING, () => {
   itPriv("the event loop keeps running while a reader waits", RING, async () => {
     using rb = ringMap(1 << 12);
     using r = new RingBufReader(rb);
-    let ticks = 0;
-    const iv = setInterval(() => ticks++, 5);
-    try {
-      expect(await r.wait(500)).toBe(false);
-    } finally {
-      clearInterval(iv);
-    }
+    const { woke, ticks } = await ticksWhile(() => r.wait(500));
+    expect(woke).toBe(false);
     // A thread blocked in epoll_wait would let none through; a loaded machine lets through fewer than 100.
     expect(ticks).toBeGreaterThanOrEqual(5);
   });
@@ -89,14 +82,7 @@ describePriv("RingBufReader, waiting", RING, () => {
     const p = producer(rb, "output", 8);
     const quiet = producer(rb, "output", 8, RB.noWakeup);
     try {
-      const moments: ((f: () => void) => void)[] = [
-        (f) => f(), // before wait() is called
-        (f) => void Promise.resolve().then(f), // while wait() is arming
-        (f) => setTimeout(f, 0),
-        (f) => setTimeout(f, 3),
-        (f) => setTimeout(f, 15),
-      ];
-      const rounds = inVm ? 20 : 100;
+      const moments = ARMING_MOMENTS, rounds = WAKE_ROUNDS;
       let got = 0;
       for (let i = 0; i < rounds; i++) {
         // A record that asks for no wake-up is seen too when it is there before the wait is armed
@@ -141,21 +127,7 @@ describePriv("RingBufReader, waiting", RING, () => {
     const readers = rings.map((m) => new RingBufReader(m));
     const prods = rings.map((m) => producer(m, "output", 8));
     try {
-      const got = readers.map(() => [] as number[]);
-      const loops = readers.map(async (r, i) => {
-        for await (const rec of r) {
-          got[i].push(rec[0]);
-          if (got[i].length === 3) return;
-        }
-      });
-      for (let k = 0; k < 3; k++) {
-        for (const i of [2, 0, 1]) {
-          await sleep(10);
-          prods[i].run();
-        }
-      }
-      await Promise.all(loops);
-      expect(got).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
+      expect(await interleavedReads(readers, prods, (rec) => rec[0])).toEqual([[0, 1, 2], [0, 1, 2], [0, 1, 2]]);
     } finally {
       for (const x of [...prods, ...readers, ...rings]) x.close();
     }

@@ -19,6 +19,14 @@ export const SymbolBind = { local: 0, global: 1, weak: 2 } as const;
 /** Symbol type, ELF64_ST_TYPE (STT_*). */
 export const SymbolType = { notype: 0, object: 1, func: 2, section: 3, file: 4, common: 5, tls: 6, gnu_ifunc: 10 } as const;
 
+/** Symbol visibilities, st_other & 3 (STV_*). */
+export const SymbolVisibility = { default: 0, internal: 1, hidden: 2, protected: 3 } as const;
+
+/** True for STV_HIDDEN and STV_INTERNAL: a global kept inside its object, which libbpf verifies as static (mark_btf_static). */
+export function isHiddenVisibility(visibility: number): boolean {
+  return visibility === SymbolVisibility.hidden || visibility === SymbolVisibility.internal;
+}
+
 /** Special section indexes (SHN_*). */
 export const SectionIndex = { undef: 0, loreserve: 0xff00, abs: 0xfff1, common: 0xfff2, xindex: 0xffff } as const;
 

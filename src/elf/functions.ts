@@ -7,11 +7,10 @@
  */
 import { ElfError } from "./error.ts";
 import type { ElfFile, ElfSection, ElfSymbol } from "./file.ts";
-import { SectionFlag, SectionType, SymbolBind, SymbolType } from "./constants.ts";
+import { isHiddenVisibility, SectionFlag, SectionType, SymbolBind, SymbolType } from "./constants.ts";
 import { HostInsns, hostOrderInsns } from "./host-insns.ts";
 import type { ProgReloc } from "./prog-relocs.ts";
 
-const STV_INTERNAL = 1, STV_HIDDEN = 2;
 
 /** One function of an executable section (libbpf's struct bpf_program before linking). */
 export interface ElfFunction {
@@ -88,7 +87,7 @@ export function collectFunctions(elf: ElfFile): ElfCode {
       list.push({
         name: sym.name, section: sec, symbol: sym, insnOff: sym.value / 8,
         insns: new HostInsns(hostOrderInsns(data.subarray(sym.value, sym.value + sym.size), elf.little)),
-        relocs: [], global, hidden: global && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL),
+        relocs: [], global, hidden: global && isHiddenVisibility(sym.visibility),
       });
     }
     list.sort((a, b) => a.insnOff - b.insnOff);

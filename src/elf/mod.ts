@@ -7,7 +7,7 @@
 export { ElfFile, type ElfRelocation, type ElfSection, type ElfSegment, type ElfSymbol } from "./file.ts";
 export { ElfError, type ElfErrorWhere } from "./error.ts";
 export { functionOffset, type FunctionLocation } from "./symbol-offset.ts";
-export { BpfReloc, Machine, SectionFlag, SectionIndex, SectionType, SegmentType, SymbolBind, SymbolType } from "./constants.ts";
+export { BpfReloc, isHiddenVisibility, Machine, SectionFlag, SectionIndex, SectionType, SegmentType, SymbolBind, SymbolType, SymbolVisibility } from "./constants.ts";
 export { findSecDef, secDefMatches, sectionProgramType, type SectionProgramType } from "./section-type.ts";
 export { SEC_DEFS, type SecAutoAttach, type SecDef, SecFlag } from "../uapi/sec.gen.ts";
 export { mapSpecs, type MapSpecsOptions } from "./maps.ts";

@@ -12,11 +12,10 @@ import { rewriteBtf } from "../btf/rewrite.ts";
 import type { AnyBtfType, BtfDatasecType, BtfDatasecVar, BtfVarType } from "../btf/types.ts";
 import { ElfError } from "./error.ts";
 import type { ElfFile } from "./file.ts";
-import { SymbolBind, SymbolType } from "./constants.ts";
+import { isHiddenVisibility, SymbolBind, SymbolType } from "./constants.ts";
 import type { ElfExternSpec } from "./externs.ts";
 
 const VAR_STATIC = 0, VAR_ALLOCATED = 1, VAR_EXTERN = 2, FUNC_STATIC = 0, FUNC_GLOBAL = 1;
-const STV_INTERNAL = 1, STV_HIDDEN = 2;
 const DUMMY = "dummy_ksym";
 
 /** `btf` fixed up for loading, as libbpf loads an object's BTF; `btf` itself when nothing changes. */
@@ -37,7 +36,7 @@ export function objectBtf(btf: Btf, elf: ElfFile, externs: readonly ElfExternSpe
   const text = elf.section(".text")?.index;
   for (const s of elf.symbols()) {
     if (s.type === SymbolType.object && s.name) objects.set(s.name, s);
-    else if (s.type === SymbolType.func && s.shndx === text && s.bind !== SymbolBind.local && (s.visibility === STV_HIDDEN || s.visibility === STV_INTERNAL)) hiddenFuncs.add(s.name);
+    else if (s.type === SymbolType.func && s.shndx === text && s.bind !== SymbolBind.local && isHiddenVisibility(s.visibility)) hiddenFuncs.add(s.name);
   }
   const int32 = out.find((t) => t.kind === "int" && t.bits === 32)?.id ?? 0;
   let dummy = 0;
@@ -99,7 +98,7 @@ export function objectBtf(btf: Btf, elf: ElfFile, externs: readonly ElfExternSpe
         const sym = objects.get(vt.name);
         if (sym === undefined) throw new ElfError(`DATASEC ${JSON.stringify(sec.name)}: no ELF symbol for variable ${JSON.stringify(vt.name)}`);
         if (fix) vs.offset = sym.value;
-        if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) put({ ...vt, linkage: VAR_STATIC });
+        if (isHiddenVisibility(sym.visibility)) put({ ...vt, linkage: VAR_STATIC });
       }
     }
     vars.sort((a, b) => a.offset - b.offset);

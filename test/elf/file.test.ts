@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ElfError, ElfFile, functionOffset, SectionType, SymbolType } from "../../src/elf/mod.ts";
+import { ElfError, ElfFile, functionOffset, isHiddenVisibility, SectionType, SymbolType, SymbolVisibility } from "../../src/elf/mod.ts";
 import { itIf, toolMissing } from "../helpers/tools.ts";
 
 const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "fixtures", "elf");
@@ -40,6 +40,19 @@ describe("ElfFile", () => {
   for (const order of ["el", "eb"]) {
     itIf(noReadelf, `reader.${order}.o: sections, symbols and relocations as llvm-readelf prints them`, () => sameAsReadelf(join(dir, `reader.${order}.o`)));
   }
+
+  itIf(toolMissing("readelf", ["--version"], "binutils"), "symbol visibility as readelf's Vis column; STV_HIDDEN and STV_INTERNAL are the hidden ones (usdt.o's weak hidden subprograms)", () => {
+    const path = join(dir, "../usdt/usdt.o");
+    const elf = ElfFile.parse(new Uint8Array(readFileSync(path)));
+    const vis = execFileSync("readelf", ["-sW", path], { encoding: "utf8" }).split("\n").filter((l) => /^\s+\d+:/.test(l)).map((l) => l.trim().split(/\s+/)[5]);
+    const names = ["DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"];
+    expect(elf.symbols().map((s) => names[s.visibility])).toEqual(vis);
+    const hidden = elf.symbols().filter((s) => isHiddenVisibility(s.visibility)).map((s) => s.name);
+    expect(hidden).toContain("bpf_usdt_arg");
+    expect(hidden).toEqual(elf.symbols().filter((_, i) => vis[i] === "HIDDEN" || vis[i] === "INTERNAL").map((s) => s.name));
+    expect([0, 1, 2, 3].map(isHiddenVisibility)).toEqual([false, true, true, false]);
+    expect(SymbolVisibility.hidden).toBe(2);
+  });
 
   it("reads both byte orders the same", () => {
     const el = ElfFile.parse(fixture("reader.el.o")), eb = ElfFile.parse(fixture("reader.eb.o"));

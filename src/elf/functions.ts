@@ -11,7 +11,6 @@ import { isHiddenVisibility, SectionFlag, SectionType, SymbolBind, SymbolType } 
 import { HostInsns, hostOrderInsns } from "./host-insns.ts";
 import type { ProgReloc } from "./prog-relocs.ts";
 
-
 /** One function of an executable section (libbpf's struct bpf_program before linking). */
 export interface ElfFunction {
   /** The symbol's name. */

@@ -9,9 +9,7 @@ import { Errno } from "../uapi/errno.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { getBackend } from "../sys/backend.ts";
 import { envVar } from "../sys/env.ts";
-import { closeQuietly, openRead } from "../sys/file.ts";
-
-const O_DIRECTORY = 0o200000;
+import { existsNotDirectory } from "../sys/file.ts";
 
 /** Multiarch library directories Debian and Ubuntu use, after the generic ones. */
 const MULTIARCH_LIBS: Readonly<Record<string, string>> = { x86_64: "/lib/x86_64-linux-gnu", aarch64: "/lib/aarch64-linux-gnu" };
@@ -19,16 +17,6 @@ const MULTIARCH_LIBS: Readonly<Record<string, string>> = { x86_64: "/lib/x86_64-
 /** True for a library's name: ending in ".so" or holding ".so." (a versioned soname). */
 function isLibrary(name: string): boolean {
   return name.endsWith(".so") || name.includes(".so.");
-}
-
-/** True when `path` names something that exists and is not a directory (one open: O_DIRECTORY fails with ENOTDIR on a file). */
-function isFile(path: string): boolean {
-  try {
-    closeQuietly(openRead(path, O_DIRECTORY));
-    return false;
-  } catch (e) {
-    return e instanceof SyscallError && e.errno === Errno.ENOTDIR;
-  }
 }
 
 /** The directories a bare `name` is looked for in, in order. */
@@ -49,7 +37,7 @@ export function binaryPath(target: string): string {
   const dirs = searchDirectories(target);
   for (const d of dirs) {
     const p = `${d.endsWith("/") ? d : `${d}/`}${target}`;
-    if (isFile(p)) return p;
+    if (existsNotDirectory(p)) return p;
   }
   const where = isLibrary(target) ? "LD_LIBRARY_PATH and the system library directories" : "PATH";
   throw new SyscallError("open", Errno.ENOENT, `${target}: no such file in ${where} (${dirs.join(":") || "empty"}); give its path`);

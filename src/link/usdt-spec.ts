@@ -64,8 +64,11 @@ function register(name: string, arg: string, arch: UsdtArch): number {
   return off;
 }
 
+/** An integer as operands write it: signed, decimal or 0x hex. */
+const INTEGER = /^[-+]?(0x[0-9a-f]+|\d+)$/i;
+
 function integer(text: string, arg: string): bigint {
-  if (!/^[-+]?(0x[0-9a-f]+|\d+)$/i.test(text)) throw new RangeError(`USDT argument ${JSON.stringify(arg)}: ${JSON.stringify(text)} is not an integer`);
+  if (!INTEGER.test(text)) throw new RangeError(`USDT argument ${JSON.stringify(arg)}: ${JSON.stringify(text)} is not an integer`);
   const neg = text.startsWith("-");
   const v = BigInt(text.replace(/^[-+]/, ""));
   return BigInt.asUintN(64, neg ? -v : v);
@@ -83,7 +86,7 @@ function x86Operand(op: string, arg: string): Where {
   const mem = /^([^(]*)\(%([a-z0-9]+)\)$/.exec(op);
   if (mem !== null) {
     const name = mem[2];
-    if (name === "rip" && !/^[-+]?(0x[0-9a-f]+|\d+)?$/i.test(mem[1])) {
+    if (name === "rip" && mem[1] !== "" && !INTEGER.test(mem[1])) {
       throw new RangeError(`USDT argument ${JSON.stringify(arg)}: a symbol relative to %rip (libbpf's usdt.bpf.h reads no such argument)`);
     }
     return { kind: UsdtArgKind.reg_deref, value: mem[1] === "" ? 0n : integer(mem[1], arg), regOffset: register(name, arg, "x86_64"), register: name };
@@ -100,12 +103,12 @@ function arm64Operand(op: string, arg: string): Where {
   const mem = /^\[\s*([a-z0-9]+)\s*(?:,\s*([^\]]*?)\s*)?\]$/.exec(op);
   if (mem !== null) {
     const name = mem[1], off = mem[2];
-    if (off !== undefined && !/^[-+]?(0x[0-9a-f]+|\d+)$/i.test(off)) {
+    if (off !== undefined && !INTEGER.test(off)) {
       throw new RangeError(`USDT argument ${JSON.stringify(arg)}: offset ${JSON.stringify(off)} is a relocation, not an integer (libbpf's usdt.bpf.h reads no such argument)`);
     }
     return { kind: UsdtArgKind.reg_deref, value: off === undefined ? 0n : integer(off, arg), regOffset: register(name, arg, "aarch64"), register: name };
   }
-  if (/^[-+]?(0x[0-9a-f]+|\d+)$/i.test(op)) return { kind: UsdtArgKind.const, value: integer(op, arg), regOffset: 0, register: "" };
+  if (INTEGER.test(op)) return { kind: UsdtArgKind.const, value: integer(op, arg), regOffset: 0, register: "" };
   if (/^[a-z][a-z0-9]*$/.test(op)) return { kind: UsdtArgKind.reg, value: 0n, regOffset: register(op, arg, "aarch64"), register: op };
   throw new RangeError(`USDT argument ${JSON.stringify(arg)}: unknown aarch64 operand ${JSON.stringify(op)}`);
 }

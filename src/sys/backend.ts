@@ -40,6 +40,8 @@ export interface Backend {
    * As with `address()`, the caller keeps `attr` alive while it uses the function.
    */
   bind?(attr: Uint8Array, size: number): (cmd: number) => number;
+  /** Optional: environment variable `name` as the runtime sees it now (`process.env`, `Deno.env`); may throw when not permitted. */
+  env?(name: string): string | undefined;
   /**
    * Optional: poll(2) of `fd` for POLLIN, blocking on another thread (a Worker, or the runtime's
    * pool for blocking calls), so the event loop runs meanwhile. Resolves with the revents, or 0
@@ -47,8 +49,6 @@ export interface Backend {
    * a time (sys/wait.ts, its one caller, polls a single epoll fd for every waiter).
    */
   pollAsync?(fd: number): Promise<number>;
-  /** Optional: environment variable `name` as the runtime sees it now (`process.env`, `Deno.env`); may throw when not permitted. */
-  env?(name: string): string | undefined;
   /** Optional: readies what pollAsync needs (starts its Worker) ahead of the first wait, which would pay for it otherwise. */
   pollWarm?(): void;
 }

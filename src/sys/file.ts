@@ -27,6 +27,16 @@ export function openRead(path: string, flags = 0): number {
   return fd;
 }
 
+/** True when `path` names something that exists and is not a directory (one open: O_DIRECTORY fails with ENOTDIR on a file). */
+export function existsNotDirectory(path: string): boolean {
+  try {
+    closeQuietly(openRead(path, O_DIRECTORY));
+    return false;
+  } catch (e) {
+    return e instanceof SyscallError && e.errno === Errno.ENOTDIR;
+  }
+}
+
 /** close(2) where a failure has nothing left to undo (the fd was only read). */
 export function closeQuietly(fd: number): void {
   const b = getBackend();

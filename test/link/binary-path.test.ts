@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { binaryPath, getBackend, setBackend, SyscallError } from "../../mod.ts";
 import { thrown } from "../helpers/expect.ts";
+import { setEnv } from "../helpers/process-env.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tsbpf-binpath-"));
 const a = join(dir, "a"), b = join(dir, "b");
@@ -16,12 +17,6 @@ mkdirSync(b);
 writeFileSync(join(b, "tool"), "#!/bin/sh\n", { mode: 0o755 });
 writeFileSync(join(a, "libtsbpf.so.1"), "");
 const saved = { PATH: process.env.PATH, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH };
-
-/** Sets or unsets `name` in the live environment. */
-function setEnv(name: string, v: string | undefined): void {
-  if (v === undefined) delete process.env[name];
-  else process.env[name] = v;
-}
 
 afterEach(() => {
   setEnv("PATH", saved.PATH);

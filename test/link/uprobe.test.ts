@@ -16,6 +16,7 @@ import {
   buildTargets, countAt, countsMap, libcOf, loadCounter, run, startWaiting, targetMissing, type Targets,
 } from "../fixtures/uprobe/target.ts";
 import { perfFds } from "./counter.ts";
+import { withEnv } from "../helpers/process-env.ts";
 
 const noGcc = targetMissing();
 const UP = { feature: { progType: "kprobe" }, config: "CONFIG_UPROBE_EVENTS", skipIf: noGcc } as const;
@@ -255,18 +256,12 @@ describePriv("attachUprobe", UP, () => {
     await child.go();
     expect(countAt(counts)).toBeGreaterThanOrEqual(100n);
     link.close();
-    const path = process.env.PATH;
-    process.env.PATH = `/nonexistent:${dirname(t.pie)}:${path}`;
-    try {
-      using counts2 = countsMap();
-      using prog2 = loadCounter(counts2);
-      using byName = attachUprobe(prog2, basename(t.pie), A);
-      expect(byName.info()).toMatchObject({ event: { fileName: t.pie } });
-      run(t.pie, 5, 1);
-      expect(countAt(counts2)).toBe(5n);
-    } finally {
-      process.env.PATH = path;
-    }
+    using counts2 = countsMap();
+    using prog2 = loadCounter(counts2);
+    using byName = withEnv("PATH", `/nonexistent:${dirname(t.pie)}:${process.env.PATH}`, () => attachUprobe(prog2, basename(t.pie), A));
+    expect(byName.info()).toMatchObject({ event: { fileName: t.pie } });
+    run(t.pie, 5, 1);
+    expect(countAt(counts2)).toBe(5n);
   });
 
   itPriv("refCtrOffset: the kernel counts the USDT semaphore up while the probe exists", UP, async () => {

@@ -13,6 +13,7 @@ import {
 } from "../../mod.ts";
 import { describePriv, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { bpfError, thrown } from "../helpers/expect.ts";
+import { withEnv } from "../helpers/process-env.ts";
 import { xorshift } from "../helpers/random.ts";
 import { buildLibbpfTool, itIf, type LibbpfTool, libbpfMissing, toolMissing } from "../helpers/tools.ts";
 import { run, startWaiting } from "../fixtures/uprobe/target.ts";
@@ -358,16 +359,7 @@ describePriv("attachUsdt", UP, () => {
 
   itPriv("in a shared library for every process (pid -1), found by BPF cookie; named bare, through LD_LIBRARY_PATH", COOKIE, () => {
     using obj = Collection.load(USDT_OBJ);
-    const saved = process.env.LD_LIBRARY_PATH;
-    process.env.LD_LIBRARY_PATH = `/nonexistent:${dirname(t.lib)}`;
-    let link: UsdtLink;
-    try {
-      link = attachUsdt(obj.programs.on_args, basename(t.lib), "tsbpf", "args", { maps: obj.maps });
-    } finally {
-      if (saved === undefined) delete process.env.LD_LIBRARY_PATH;
-      else process.env.LD_LIBRARY_PATH = saved;
-    }
-    using _link = link;
+    using link = withEnv("LD_LIBRARY_PATH", `/nonexistent:${dirname(t.lib)}`, () => attachUsdt(obj.programs.on_args, basename(t.lib), "tsbpf", "args", { maps: obj.maps }));
     expect(link.description).toContain(`in ${t.lib}`);
     run(t.libMain, 4);
     expect(obj.variables.hits.get()).toBe(4n);

@@ -2,7 +2,7 @@
  * Collection: a BPF ELF object loaded into the kernel in one call, as libbpf's bpf_object__load
  * loads it: the object's BTF (sanitized for the running kernel), its maps (pinned ones reused),
  * global data filled and frozen, externs resolved, CO-RE relocated against the kernel's BTF, and
- * every autoloaded program loaded; then prog-array and map-in-map slots filled and global
+ * every autoloaded program loaded (an arena mapped and given its `__arena` globals first); then prog-array and map-in-map slots filled and global
  * variables mapped into the process. Everything it opened is closed by close() or `using`; a
  * failure half-way closes what was made.
  * @module
@@ -24,6 +24,7 @@ import { coreTypesAreCompat } from "../btf/core/public-compat.ts";
 import { type CoreTargets, relocateProgram } from "./core.ts";
 import { explainPoison } from "./poison.ts";
 import type { CoreResult } from "../btf/core/apply.ts";
+import { checkArena, mapArena } from "./arena.ts";
 import { checkPinned, createMap, DEFAULT_PIN_PATH, openPinned, pinPathOf, populateDataMap } from "./create-maps.ts";
 import { resolveExterns } from "./externs.ts";
 import { loadProgram, patchReferences } from "./load-programs.ts";
@@ -103,6 +104,7 @@ export class Collection implements Disposable {
     if (typeof options !== "object" || options === null) throw new TypeError("Collection.load options must be an object");
     if (options.usdtUprobeMulti !== undefined && typeof options.usdtUprobeMulti !== "boolean") throw new TypeError(`usdtUprobeMulti must be a boolean, got ${String(options.usdtUprobeMulti)}`);
     const obj = spec.object;
+    for (const m of obj.maps) checkArena(m);
     if (obj.elf.little !== HOST_LITTLE) {
       throw new TypeError(`the object is ${obj.elf.little ? "little" : "big"}-endian; this machine is ${HOST_LITTLE ? "little" : "big"}-endian (build it with -target bpf${HOST_LITTLE ? "el" : "eb"}, or plain bpf)`);
     }
@@ -123,6 +125,8 @@ export class Collection implements Disposable {
       if (spec.btf !== undefined) btf = BtfHandle.load(spec.btf);
       const pinDir = options.pinPath ?? DEFAULT_PIN_PATH;
       const fresh = new Set<string>();
+      const memOf = new Map<string, DataMemory>();
+      const arenaOffset = new Map<string, number>();
       for (const m of obj.maps) {
         if (structOps.skips(m)) continue; // a ?.struct_ops map not asked for
         let map: BpfMap<any, any, any, any> | undefined;
@@ -147,6 +151,13 @@ export class Collection implements Disposable {
         maps[m.name] = map;
         const c = contents.get(m.name);
         if (c && fresh.has(m.name)) populateDataMap(map, m, c);
+        if (m.type === MapType.arena) {
+          const a = mapArena(map, m, fresh.has(m.name));
+          const mem = new DataMemory(map, a.dataSize, true, false, a.region);
+          memories.push(mem);
+          memOf.set(m.name, mem);
+          arenaOffset.set(m.name, a.dataOffset);
+        }
       }
 
       const resolved = resolveExterns(obj.externs, spec.btf, kconfigSize(obj.externs), {
@@ -175,7 +186,7 @@ export class Collection implements Disposable {
           relocated = relocateProgram(code, p, spec.btf!, core);
         }
         patchReferences(p, code, {
-          mapFd: (name) => maps[name]?.fd, mapIndex: (name) => mapIndex.get(name) ?? -1,
+          mapFd: (name) => maps[name]?.fd, mapIndex: (name) => mapIndex.get(name) ?? -1, valueBase: (name) => arenaOffset.get(name) ?? 0,
           kconfigFd: kconfigMap ? maps[kconfigMap.name].fd : undefined, externs: obj.externs, resolved,
         });
         let prog: BpfProgram;
@@ -204,7 +215,6 @@ export class Collection implements Disposable {
       structOps.finish(maps, programs);
 
       const variables: Record<string, Variable> = Object.create(null);
-      const memOf = new Map<string, DataMemory>();
       for (const v of Object.values(spec.variables)) {
         const m = spec.maps[v.map];
         const map = maps[v.map];

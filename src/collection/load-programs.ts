@@ -28,6 +28,8 @@ const BPF_PROG_F_SLEEPABLE = 1 << 4, BPF_F_XDP_HAS_FRAGS = 1 << 5;
 export interface PatchContext {
   /** A map's fd by its spec name; undefined for a map not created. */
   mapFd(name: string): number | undefined;
+  /** Where in a map's value its section starts (an arena's globals); 0 for other maps. */
+  valueBase(name: string): number;
   /** Index of a map in the object's list (for poison values). */
   mapIndex(name: string): number;
   /** The `.kconfig` map's fd. */
@@ -79,7 +81,7 @@ export function patchReferences(p: ElfProgramSpec, code: Uint8Array, ctx: PatchC
         }
         insns.setSrc(i, r.kind === "map" ? PSEUDO_MAP_FD : PSEUDO_MAP_VALUE);
         insns.setImm(i, fd);
-        if (r.kind === "mapValue") insns.setImm(i + 1, r.offset);
+        if (r.kind === "mapValue") insns.setImm(i + 1, r.offset + ctx.valueBase(r.map));
         break;
       }
       case "kconfig": {

@@ -13,6 +13,7 @@ import { objectNameFromPath } from "../elf/data-maps.ts";
 import { type ElfObject, parseObject } from "../elf/object.ts";
 import { MapCreateFlags } from "../uapi/flags.gen.ts";
 import { readFileBytes } from "../sys/file.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
 
 /** One global variable of a `.data`, `.rodata`, `.bss` or `.kconfig` section. */
 export class VariableSpec {
@@ -30,10 +31,11 @@ export class VariableSpec {
   readonly constant: boolean;
   readonly #spec: ElfMapSpec;
   readonly #btf: Btf | undefined;
+  readonly #foreign: boolean;
   #codec: BtfCodec | undefined;
 
-  /** A variable of map spec `spec`; `btf` types it. */
-  constructor(spec: ElfMapSpec, v: { name: string; offset: number; size: number; typeId: number }, btf: Btf | undefined) {
+  /** A variable of map spec `spec`; `btf` types it; `little` is the object's byte order. */
+  constructor(spec: ElfMapSpec, v: { name: string; offset: number; size: number; typeId: number }, btf: Btf | undefined, little: boolean = HOST_LITTLE) {
     this.name = v.name;
     this.map = spec.name;
     this.offset = v.offset;
@@ -42,6 +44,7 @@ export class VariableSpec {
     this.constant = (spec.flags & MapCreateFlags.rdonly_prog) !== 0;
     this.#spec = spec;
     this.#btf = btf;
+    this.#foreign = little !== HOST_LITTLE;
   }
 
   /** The codec of the variable's BTF type (structs as objects, ints as numbers or bigints, ...). */
@@ -50,14 +53,21 @@ export class VariableSpec {
     return (this.#codec ??= codecFromBtf(this.#btf, this.typeId));
   }
 
-  /** The initial value, decoded from the map spec's contents. */
+  /** The initial value, decoded from the map spec's contents. A TypeError for an object of the other byte order (see bytes()). */
   get(): unknown {
+    this.#sameOrder();
     return this.codec.decode(this.#contents(), this.offset);
   }
 
-  /** Writes the initial value into the map spec's contents (for a constant: what the verifier will see). */
+  /** Writes the initial value into the map spec's contents (for a constant: what the verifier will see). A TypeError as get(). */
   set(value: unknown): void {
+    this.#sameOrder();
     this.codec.encode(value, this.#contents(), this.offset);
+  }
+
+  // Codecs work in this machine's byte order: the other order's values would come out swapped.
+  #sameOrder(): void {
+    if (this.#foreign) throw new TypeError(`variable ${this.name}: the object is ${HOST_LITTLE ? "big" : "little"}-endian and codecs decode in this machine's order; read or write its bytes() instead`);
   }
 
   /** The initial bytes of the variable (a view into the map spec's contents). */
@@ -123,7 +133,7 @@ export class CollectionSpec {
     for (const m of object.maps) {
       for (const v of m.variables ?? []) {
         // A static variable may share its name with one in another section: the first keeps it.
-        if (!(v.name in this.variables)) this.variables[v.name] = new VariableSpec(m, v, object.loadBtf);
+        if (!(v.name in this.variables)) this.variables[v.name] = new VariableSpec(m, v, object.loadBtf, object.elf.little);
       }
     }
   }

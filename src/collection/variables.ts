@@ -25,11 +25,15 @@ export class DataMemory {
   readonly #region: MappedRegion | undefined;
   #live = true;
 
-  /** Maps (when `mmapable`) or shadows the value of `map`. */
-  constructor(map: BpfMap<any, any, any, any>, size: number, mmapable: boolean, readOnly: boolean) {
+  /** Maps (when `mmapable`) or shadows the value of `map`; or shows `region`, mapped already (an arena's globals). */
+  constructor(map: BpfMap<any, any, any, any>, size: number, mmapable: boolean, readOnly: boolean, region?: MappedRegion) {
     this.#map = map;
     this.readOnly = readOnly;
-    if (mmapable) {
+    if (region !== undefined) {
+      this.#region = region;
+      this.bytes = new Uint8Array(region.buffer, 0, size);
+      this.mapped = true;
+    } else if (mmapable) {
       const len = Math.ceil(size / pageSize()) * pageSize();
       this.#region = mapRegion(map.fd, len, readOnly ? Prot.read : Prot.read | Prot.write, 0, `global data map ${map.name}`);
       this.bytes = new Uint8Array(this.#region.buffer, 0, size);

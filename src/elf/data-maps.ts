@@ -57,23 +57,33 @@ export function dataMapSpec(elf: ElfFile, btf: Btf | undefined, sec: ElfSection,
   spec.maxEntries = 1;
   spec.contents = kind === "bss" ? new Uint8Array(sec.size) : elf.data(sec).slice();
   if (kind === "rodata") spec.flags |= MapCreateFlags.rdonly_prog;
-  const ds = btf?.find(sec.name, "datasec") as BtfDatasecType | undefined;
-  if (btf !== undefined && ds !== undefined) {
-    spec.valueTypeId = ds.id;
-    // clang leaves DATASEC offsets for libbpf to fix up from the symbols: do the same.
-    const symAt = new Map<string, number>();
-    for (const s of elf.symbols()) if (s.shndx === sec.index && s.type === SymbolType.object && s.name) symAt.set(s.name, s.value);
-    const vars: ElfMapVariable[] = [];
-    for (const v of ds.vars) {
-      const t = btf.typeById(v.type);
-      if (t.kind !== "var") throw new ElfError(`DATASEC ${sec.name} entry type ${v.type} is a ${t.kind}, not a VAR`, where);
-      const offset = symAt.get(t.name) ?? v.offset;
-      if (offset + v.size > sec.size) throw new ElfError(`variable ${JSON.stringify(t.name)} at ${offset} (+${v.size}) runs past the section's ${sec.size} bytes`, where);
-      vars.push({ name: t.name, offset, size: v.size, varTypeId: t.id, typeId: t.type, linkage: t.linkage });
-    }
-    spec.variables = vars;
+  const vars = sectionVariables(elf, btf, sec);
+  if (vars !== undefined) {
+    spec.valueTypeId = vars.datasecId;
+    spec.variables = vars.variables;
     // Only maps with a non-static variable are mmapable: libbpf's map_is_mmapable.
-    if (vars.some((v) => v.linkage !== 0)) spec.flags |= MapCreateFlags.mmapable;
+    if (vars.variables.some((v) => v.linkage !== 0)) spec.flags |= MapCreateFlags.mmapable;
   }
   return spec;
+}
+
+/**
+ * The variables of data section `sec` from its DATASEC, offsets taken from the ELF symbols as
+ * libbpf fixes them up (clang leaves them 0); undefined when the BTF has no DATASEC of that name.
+ */
+export function sectionVariables(elf: ElfFile, btf: Btf | undefined, sec: ElfSection): { datasecId: number; variables: ElfMapVariable[] } | undefined {
+  const ds = btf?.find(sec.name, "datasec") as BtfDatasecType | undefined;
+  if (btf === undefined || ds === undefined) return undefined;
+  const where = { section: `${sec.index} (${sec.name})` };
+  const symAt = new Map<string, number>();
+  for (const s of elf.symbols()) if (s.shndx === sec.index && s.type === SymbolType.object && s.name) symAt.set(s.name, s.value);
+  const variables: ElfMapVariable[] = [];
+  for (const v of ds.vars) {
+    const t = btf.typeById(v.type);
+    if (t.kind !== "var") throw new ElfError(`DATASEC ${sec.name} entry type ${v.type} is a ${t.kind}, not a VAR`, where);
+    const offset = symAt.get(t.name) ?? v.offset;
+    if (offset + v.size > sec.size) throw new ElfError(`variable ${JSON.stringify(t.name)} at ${offset} (+${v.size}) runs past the section's ${sec.size} bytes`, where);
+    variables.push({ name: t.name, offset, size: v.size, varTypeId: t.id, typeId: t.type, linkage: t.linkage });
+  }
+  return { datasecId: ds.id, variables };
 }

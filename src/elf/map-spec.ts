@@ -81,9 +81,9 @@ export interface ElfMapSpec {
   inner?: ElfMapSpec;
   /** Initial slot contents of a map-in-map or prog array, by index. */
   slots?: ElfMapSlot[];
-  /** Initial value bytes of a global-data map (zeros for .bss), copied from the section. */
+  /** Initial value bytes of a global-data map (zeros for .bss), or of an arena's `__arena` globals, copied from the section. */
   contents?: Uint8Array;
-  /** The variables of a global-data map, in DATASEC order. */
+  /** The variables of a global-data map (or of the arena's `.addr_space.1`), in DATASEC order. */
   variables?: ElfMapVariable[];
   /** Bytes after the 20-byte struct bpf_map_def of a legacy definition. */
   extra?: Uint8Array;

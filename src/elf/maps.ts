@@ -9,6 +9,7 @@ import type { ElfMapSpec } from "./map-spec.ts";
 import { legacyMapSpecs } from "./legacy-maps.ts";
 import { btfMapSpecs } from "./btf-maps.ts";
 import { dataMapSpec } from "./data-maps.ts";
+import { attachArenaData } from "./arena-data.ts";
 
 /** Options of {@link mapSpecs}. */
 export interface MapSpecsOptions {
@@ -17,7 +18,7 @@ export interface MapSpecsOptions {
 }
 
 /**
- * Every map the object declares. Malformed input is an ElfError (or a BtfError for bad BTF)
+ * Every map the object declares, the arena map holding the `__arena` globals. Malformed input is an ElfError (or a BtfError for bad BTF)
  * naming the section, map or offset.
  */
 export function mapSpecs(elf: ElfFile, btf: Btf | undefined, options: MapSpecsOptions = {}): ElfMapSpec[] {
@@ -25,6 +26,7 @@ export function mapSpecs(elf: ElfFile, btf: Btf | undefined, options: MapSpecsOp
   for (const s of elf.sections) if (s.name === "maps" || s.name.startsWith("maps/")) out.push(...legacyMapSpecs(elf, s));
   const maps = elf.section(".maps");
   if (maps !== undefined) out.push(...btfMapSpecs(elf, btf, maps));
+  attachArenaData(elf, btf, out);
   for (const s of elf.sections) {
     const spec = dataMapSpec(elf, btf, s, options.objectName ?? "");
     if (spec !== undefined) out.push(spec);

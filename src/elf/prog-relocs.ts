@@ -8,6 +8,7 @@
 import { ElfError } from "./error.ts";
 import type { ElfFile, ElfSection, ElfSymbol } from "./file.ts";
 import { SectionFlag, SectionIndex, SectionType, SymbolBind, SymbolType } from "./constants.ts";
+import { ARENA_SECTION, arenaMap } from "./arena-data.ts";
 import { dataSectionKind } from "./data-maps.ts";
 import type { ElfExternSpec } from "./externs.ts";
 import { type ElfCode, type ElfFunction, functionAt, sectionLabel } from "./functions.ts";
@@ -152,7 +153,13 @@ function recordReloc(
     return { type: "subprogAddr", insn, symOff: sym.value };
   }
   const sec = elf.sections[sym.shndx];
-  if (sec.name === ".addr_space.1") fail("arena global variables (.addr_space.1) are not supported");
+  if (sec.name === ARENA_SECTION) {
+    // libbpf's arena data relocation: a value of the arena map, at the variable's offset in the
+    // section (Collection.load adds where in the arena the section goes).
+    const arena = arenaMap(ctx.maps);
+    if (arena === undefined) fail("an __arena variable, but the object declares no ARENA map");
+    return { type: "data", insn, map: arena!.name, offset: (fn.insns.imm(insn) + sym.value) | 0 };
+  }
   const kind = dataSectionKind(sec);
   if (kind === undefined || (kind !== "bss" && sec.size === 0)) {
     if (sec.name !== ".maps" && !isLegacyMaps(sec.name)) fail(`a reference into section ${JSON.stringify(sec.name)}, which holds neither maps nor global data`);

@@ -9,11 +9,12 @@ import { Errno } from "../uapi/errno.gen.ts";
 import { BPF, Pseudo } from "../uapi/flags.gen.ts";
 import { ProgType } from "../uapi/enums.gen.ts";
 import { Insn } from "../asm/insn.ts";
+import { LdImm64 } from "../asm/ldimm64.ts";
 import { close } from "../cmd/fd.ts";
 import { mapLookupBatch } from "../cmd/batch.ts";
 import { mapCreate, mapLookupAndDeleteElem } from "../cmd/map.ts";
 import { enableStats } from "../cmd/misc.ts";
-import { ENOTSUPP } from "../errors.ts";
+import { BpfError, ENOTSUPP, FeatureError } from "../errors.ts";
 import { memlockCharged } from "../sys/rlimit.ts";
 import { cached, errnoOf, tryLoad, verdict } from "./probe.ts";
 
@@ -117,4 +118,26 @@ export function haveHashLookupAndDelete(): boolean {
 /** Whether BPF memory is charged to the memory cgroup rather than RLIMIT_MEMLOCK (5.11). Cached. */
 export function haveMemcgAccounting(): boolean {
   return cached("memcg accounting", () => !memlockCharged());
+}
+
+/**
+ * Whether an ld_imm64 may address a map value at any 32-bit offset (libbpf's
+ * FEAT_LDIMM64_FULL_RANGE_OFF, kernel commit "Do not limit maximum direct offset into arena
+ * map"): libbpf then puts `__arena` globals at the end of the arena, not at its start. Probed as
+ * libbpf does, by offset 2^30 into a 4-byte array: refused as "direct value offset of ..." before,
+ * as "invalid access to map value pointer" after. Cached.
+ */
+export function haveLdimm64FullRange(): boolean {
+  const what = "full-range ld_imm64 map value offsets";
+  return cached(what, () => {
+    const fd = mapCreate(MapType.array, 4, 4, 1);
+    try {
+      const r = tryLoad(ProgType.socket_filter, Insn.encode([LdImm64.mapValue("r1", fd, 1 << 30), Insn.mov("r0", 0), Insn.exit()]), { log: true });
+      if (r.log.includes("direct value offset of")) return false;
+      if (r.errno !== 0 && r.log.includes("invalid access to map value pointer")) return true;
+      throw new FeatureError(what, new BpfError("prog_load", r.errno, { context: `neither refusal the probe knows: ${r.log.trim().split("\n").pop() ?? ""}` }));
+    } finally {
+      close(fd);
+    }
+  });
 }

@@ -12,7 +12,7 @@ export { haveProgType } from "./prog-types.ts";
 export { haveHelper } from "./helpers.ts";
 export {
   haveBatchOps, haveBoundedLoops, haveBpfToBpfCalls, haveEnableStats, haveHashLookupAndDelete, haveIsa, haveLargeInstructions,
-  haveMemcgAccounting, type IsaVersion,
+  haveLdimm64FullRange, haveMemcgAccounting, type IsaVersion,
 } from "./misc.ts";
 export {
   haveIterCreate, haveLinkCreate, haveLinkDetach, haveMapFreeze, haveProgBindMap, haveProgStreamRead, haveTaskFdQuery, haveTokenCreate,

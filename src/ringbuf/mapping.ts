@@ -10,7 +10,7 @@ import { MapType } from "../uapi/enums.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { type Backend, getBackend } from "../sys/backend.ts";
 import { admitFd } from "../sys/fd-reserve.ts";
-import { MapFlag, mmapFd, munmap, Prot } from "../sys/mmap.ts";
+import { MapFlag, mmapFd, mprotect, munmap, Prot } from "../sys/mmap.ts";
 import { syscallNumbers } from "../sys/nr.ts";
 import { pageSize } from "../sys/page-size.ts";
 import { sysClose } from "../sys/syscalls.ts";
@@ -91,9 +91,10 @@ const unmapLater = new FinalizationRegistry<Region>((r) => {
   }
 });
 
-function region(b: Backend, addr: number, len: number): ArrayBuffer {
+// `mapping` is what to unmap once the buffer is collected: the view itself unless given.
+function region(b: Backend, addr: number, len: number, mapping: Region = { addr, len }): ArrayBuffer {
   const ab = b.view!(addr, len);
-  unmapLater.register(ab, { addr, len });
+  unmapLater.register(ab, mapping);
   return ab;
 }
 
@@ -116,20 +117,54 @@ export interface MappedRegion {
   release(): void;
 }
 
-/** mmap(MAP_SHARED) of `len` bytes of `fd` at `offset`, with the lifetime rules of mapRing: a perf ring's pages. */
-export function mapRegion(fd: number, len: number, prot: number, offset: number, what: string): MappedRegion {
+/** Where {@link mapRegion} maps, and which part of the mapping its buffer shows. */
+export interface RegionOptions {
+  /** The address to map at (MAP_FIXED_NOREPLACE); the kernel chooses when absent. */
+  at?: number;
+  /** The part of the mapping the buffer covers, page-aligned: `[offset, offset + length)`. The whole mapping when absent. */
+  view?: { offset: number; length: number };
+}
+
+/**
+ * mmap(MAP_SHARED) of `len` bytes of `fd` at `offset`, with the lifetime rules of mapRing: a perf
+ * ring's pages, a global-data map, an arena. With `view`, only that part stays mapped after
+ * release() (as zeros); the rest is unmapped then.
+ */
+export function mapRegion(fd: number, len: number, prot: number, offset: number, what: string, options: RegionOptions = {}): MappedRegion {
   const b = viewBackend();
-  const r: Region = { addr: mmapFd(b, fd, len, prot, MapFlag.shared, offset, what), len };
-  const buffer = region(b, r.addr, r.len);
+  const at = mmapFd(b, fd, len, prot, MapFlag.shared, offset, what, options.at);
+  const v = options.view ?? { offset: 0, length: len };
+  if (v.offset % pageSize() !== 0 || v.length % pageSize() !== 0 || v.offset < 0 || v.offset + v.length > len) {
+    munmap(b, at, len);
+    throw new RangeError(`${what}: view [${v.offset}, +${v.length}) is not whole pages within the ${len} bytes mapped`);
+  }
+  // What the finalizer unmaps: the whole mapping until release() has unmapped all but the view.
+  const r: Region = { addr: at, len };
+  const buffer = v.length === 0 ? new ArrayBuffer(0) : region(b, at + v.offset, v.length, r);
   let live = true;
-  return {
+  const handle: MappedRegion = {
     buffer,
     release: () => {
       if (!live) return;
       live = false;
-      zeroOver(b, r, prot);
+      if (options.view === undefined) {
+        zeroOver(b, r, prot);
+        return;
+      }
+      // The whole mapping is replaced at once (an arena's cannot be split: its may_split says
+      // EINVAL), by pages that commit no memory; then all but the view goes and the view reads zeros.
+      zeroOver(b, r, Prot.none);
+      const head = v.offset, tail = len - v.offset - v.length;
+      if (head > 0) munmap(b, at, head);
+      if (tail > 0) munmap(b, at + v.offset + v.length, tail);
+      r.addr = at + v.offset;
+      r.len = v.length;
+      if (v.length > 0) mprotect(b, r.addr, r.len, prot);
     },
   };
+  // With no view nothing can outlive the handle: the mapping goes with it.
+  if (v.length === 0) unmapLater.register(handle, r);
+  return handle;
 }
 
 /** Maps ring `fd` of `size` data bytes for its consumer side (RINGBUF) or its producer side (USER_RINGBUF). */

@@ -12,6 +12,7 @@ export const Prot = { none: 0, read: 1, write: 2, exec: 4 } as const;
 
 const MAP_PRIVATE = 0x02;
 const MAP_ANONYMOUS = 0x20;
+const MAP_FIXED_NOREPLACE = 0x100000;
 
 /**
  * The granule every mapping and guard is rounded to: 64 KiB covers the 4K, 16K and 64K pages of
@@ -48,11 +49,19 @@ export function munmap(b: Backend, addr: number, len: number): void {
 export const MapFlag = { shared: 0x01, private: 0x02 } as const;
 
 /**
- * mmap(NULL, len, prot, flags, fd, offset) of a file or a BPF map (a BTF file, a ring buffer's
- * pages, an mmapable array): the address; throws a SyscallError naming `what`.
+ * mmap(at, len, prot, flags, fd, offset) of a file or a BPF map (a BTF file, a ring buffer's
+ * pages, an mmapable array, an arena): the address; throws a SyscallError naming `what`. `at` 0
+ * lets the kernel choose; any other address is taken with MAP_FIXED_NOREPLACE, so that nothing
+ * mapped there already is replaced (EEXIST instead).
  */
-export function mmapFd(b: Backend, fd: number, len: number, prot: number, flags: number, offset: number, what: string): number {
-  const r = b.syscall(syscallNumbers(b.arch).mmap, 0, len, prot, flags, fd, offset);
-  if (r < 0 && r > -4096) throw new SyscallError("mmap", -r, `${len} bytes of ${what} (fd ${fd}) at offset ${offset}`);
+export function mmapFd(b: Backend, fd: number, len: number, prot: number, flags: number, offset: number, what: string, at = 0): number {
+  const r = b.syscall(syscallNumbers(b.arch).mmap, at, len, prot, at === 0 ? flags : flags | MAP_FIXED_NOREPLACE, fd, offset);
+  const where = at === 0 ? "" : ` at 0x${at.toString(16)}`;
+  if (r < 0 && r > -4096) throw new SyscallError("mmap", -r, `${len} bytes of ${what} (fd ${fd}) at offset ${offset}${where}`);
+  if (at !== 0 && r !== at) {
+    // A kernel before 4.17 takes the flag for a hint and maps elsewhere.
+    munmap(b, r, len);
+    throw new SyscallError("mmap", 17 /* EEXIST */, `${len} bytes of ${what} (fd ${fd}) at 0x${at.toString(16)}: the kernel mapped them at 0x${r.toString(16)}`);
+  }
   return r;
 }

@@ -2,7 +2,7 @@
 // alike, unknown ids answered no, bad input refused, errors that are not an answer reported.
 import { beforeEach, expect } from "vitest";
 import {
-  BpfError, clearFeatureCache, Cmd, cmdName, ENOTSUPP, ensureMemlock, Errno, FeatureError, haveFeature, haveHelper, haveIsa, haveMapType,
+  BpfError, clearFeatureCache, Cmd, cmdName, ENOTSUPP, ensureMemlock, Errno, FeatureError, haveFeature, haveHelper, haveIsa, haveLdimm64FullRange, haveMapType,
   haveProgType, Helper, kernelAtLeast as libKernelAtLeast, kernelRelease as libKernelRelease, kernelVersion, linuxVersionCode,
   errnoName, MAP_TYPE_VERSIONS, MapCreateAttr, MapType, type MiscFeature, parseVersion, ProgLoadAttr, ProgType,
 } from "../../mod.ts";
@@ -31,6 +31,14 @@ describePriv("feature probes", () => {
     expect(haveMapType("hash_of_maps")).toBe(true);
     expect(haveProgType("sched_cls")).toBe(true);
     // the fd-leak check of this file fails otherwise
+  });
+
+  itPriv("the ld_imm64 range probe gets one of the two refusals it knows, from one map and one load", () => {
+    ensureMemlock();
+    const r = countCalls(() => haveLdimm64FullRange());
+    expect(typeof r.result).toBe("boolean");
+    expect(r.calls.get(Cmd.map_create)).toBe(1);
+    expect(r.calls.get(Cmd.prog_load)).toBe(1);
   });
 
   itPriv("types and helpers no kernel has are answered no", () => {

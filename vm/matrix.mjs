@@ -19,7 +19,7 @@ const USAGE = `usage: node vm/run.mjs [options] [--] [vitest args...]
                     list, the 4th column of vm/kernels.list: node everywhere, bun on the
                     oldest kernel, deno on the newest)
   --jobs N          VMs at a time (default 2); each VM runs one kernel x runtime cell
-  --timeout S       seconds before a VM is killed (default 1500)
+  --timeout S       seconds before a VM is killed (default 2100: the longest cell, sid under node, takes ~850 s on a quiet machine, twice that on a loaded one)
   --memory M        guest memory in MiB (default 2048)
   --all             run every test file, not only the privileged ones (see below)
   --refresh         re-resolve kernels from the mirror even when cached (sid moves)
@@ -36,7 +36,7 @@ with -) replace that selection; give vitest options a value with "=", e.g. -t=na
  * @returns {{ kernels: string[] | null, runtimes: string[] | null, jobs: number, timeout: number, memory: number, refresh: boolean, verbose: boolean, all: boolean, help: boolean, vitestArgs: string[] }}
  */
 export function parseArgs(argv) {
-  const o = { kernels: null, runtimes: null, jobs: 2, timeout: 1500, memory: 2048, refresh: false, verbose: false, all: false, help: false, vitestArgs: [] };
+  const o = { kernels: null, runtimes: null, jobs: 2, timeout: 2100, memory: 2048, refresh: false, verbose: false, all: false, help: false, vitestArgs: [] };
   const value = (i, name) => {
     if (i + 1 >= argv.length) throw new Error(`${name} needs a value\n${USAGE}`);
     return argv[i + 1];
@@ -217,18 +217,22 @@ export function cell(summary, runtime) {
 
 /**
  * The cells to boot, one per kernel and runtime it runs (runtimesOf), longest first (by the
- * previous run's times if it timed every cell, else node, deno, bun), so that two lanes finish
- * close together.
+ * previous run's times if it timed every cell, else by a guess: node before deno before bun, and
+ * among node cells the newest kernel's, which also runs the runtime and kernel scenarios and the
+ * examples, then the oldest's, which runs the examples too), so that two lanes finish close together.
  * @param {{ name: string, runtimes?: string[] }[]} kernels
  * @param {string[] | null | undefined} runtimes --runtimes, or null for each kernel's own list
  * @param {Record<string, number>} [previous] "kernel/runtime" -> seconds
  * @returns {{ kernel: { name: string, runtimes?: string[] }, runtime: string }[]}
  */
 export function schedule(kernels, runtimes, previous = {}) {
-  const guess = { node: 3, deno: 2, bun: 1 };
+  const guess = { node: 30, deno: 20, bun: 10 };
+  const last = kernels.length - 1;
+  // What the oldest and the newest kernel's node cells run besides the privileged files (see test/helpers/env.ts).
+  const extra = (j) => (j.runtime !== "node" || last === 0 ? 0 : j.kernel === kernels[last] ? 2 : j.kernel === kernels[0] ? 1 : 0);
   const jobs = kernels.flatMap((k) => runtimesOf(k, runtimes).map((runtime) => ({ kernel: k, runtime })));
   const known = jobs.every((j) => previous[`${j.kernel.name}/${j.runtime}`] != null);
-  const cost = (j) => (known ? previous[`${j.kernel.name}/${j.runtime}`] : guess[j.runtime] ?? 0);
+  const cost = (j) => (known ? previous[`${j.kernel.name}/${j.runtime}`] : (guess[j.runtime] ?? 0) + extra(j));
   return jobs.map((j, i) => ({ j, i })).sort((a, b) => cost(b.j) - cost(a.j) || a.i - b.i).map((x) => x.j);
 }
 

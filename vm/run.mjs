@@ -7,7 +7,7 @@
 // N failed, N skipped" summing the cells' tests and, last, "matrix: N passed, N failed" counting
 // cells; exits 1 if any cell failed.
 //
-//   node vm/run.mjs [--kernels 5.10,6.1] [--runtimes node] [--jobs 2] [--timeout 1500] [vitest args]
+//   node vm/run.mjs [--kernels 5.10,6.1] [--runtimes node] [--jobs 2] [--timeout 2100] [vitest args]
 //
 // Each run gets .cache/vm/runs/<date>-<pid>/ (runs/latest points to the newest; the last 10 are
 // kept), so runs may overlap. Per VM, <run>/<kernel>-<runtime>/ holds console.log (the serial

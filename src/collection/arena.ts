@@ -48,7 +48,9 @@ export function mapArena(map: BpfMap<any, any, any, any>, m: ElfMapSpec, fill: b
   const len = pg * m.maxEntries;
   const dataSize = m.contents?.length ?? 0;
   const dataPages = Math.ceil(dataSize / pg) * pg;
-  const dataOffset = dataSize === 0 ? 0 : len - dataPages > 0 && fullRange() ? len - dataPages : 0;
+  // The probe only matters when there are globals and room after them.
+  const spare = len - dataPages;
+  const dataOffset = dataSize > 0 && spare > 0 && fullRange() ? spare : 0;
   const region = mapRegion(map.fd, len, Prot.read | Prot.write, 0, `arena map ${m.name}`, {
     at: m.mapExtra === 0n ? undefined : Number(m.mapExtra),
     view: { offset: dataOffset, length: dataPages },

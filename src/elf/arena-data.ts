@@ -9,16 +9,17 @@ import type { Btf } from "../btf/btf.ts";
 import { MapType } from "../uapi/enums.gen.ts";
 import { ElfError } from "./error.ts";
 import type { ElfFile } from "./file.ts";
-import { SectionType } from "./constants.ts";
 import type { ElfMapSpec } from "./map-spec.ts";
-import { sectionVariables } from "./data-maps.ts";
+import { sectionContents, sectionVariables } from "./data-maps.ts";
 
 /** The section clang puts `__arena` globals in (libbpf's ARENA_SEC). */
 export const ARENA_SECTION = ".addr_space.1";
 
+const isArena = (m: ElfMapSpec): boolean => m.source === "btf" && m.type === MapType.arena;
+
 /** The object's arena map, declared in `.maps`; undefined when it has none. */
 export function arenaMap(maps: readonly ElfMapSpec[]): ElfMapSpec | undefined {
-  return maps.find((m) => m.source === "btf" && m.type === MapType.arena);
+  return maps.find(isArena);
 }
 
 /**
@@ -26,14 +27,12 @@ export function arenaMap(maps: readonly ElfMapSpec[]): ElfMapSpec | undefined {
  * with `__arena` globals and no arena map, or with two arena maps, is an ElfError, as libbpf refuses it.
  */
 export function attachArenaData(elf: ElfFile, btf: Btf | undefined, maps: readonly ElfMapSpec[]): void {
-  const arenas = maps.filter((m) => m.source === "btf" && m.type === MapType.arena);
+  const arenas = maps.filter(isArena);
   if (arenas.length > 1) throw new ElfError(`only one ARENA map is supported: ${arenas.map((m) => JSON.stringify(m.name)).join(" and ")} are both ARENA maps`, { section: ".maps" });
   const sec = elf.section(ARENA_SECTION);
   if (sec === undefined || sec.size === 0) return;
-  const where = { section: `${sec.index} (${sec.name})` };
-  if (arenas.length === 0) throw new ElfError(`global __arena variables need an ARENA map declared in SEC(".maps")`, where);
-  if (sec.type !== SectionType.nobits && sec.offset + sec.size > elf.bytes.length) throw new ElfError(`section's ${sec.size} bytes run past the file`, where);
+  if (arenas.length === 0) throw new ElfError(`global __arena variables need an ARENA map declared in SEC(".maps")`, { section: `${sec.index} (${sec.name})` });
   const m = arenas[0];
-  m.contents = sec.type === SectionType.nobits ? new Uint8Array(sec.size) : elf.data(sec).slice();
+  m.contents = sectionContents(elf, sec);
   m.variables = sectionVariables(elf, btf, sec)?.variables ?? [];
 }

@@ -48,14 +48,13 @@ export function objectNameFromPath(path: string): string {
 export function dataMapSpec(elf: ElfFile, btf: Btf | undefined, sec: ElfSection, objectName: string): ElfMapSpec | undefined {
   const kind = dataSectionKind(sec);
   if (kind === undefined || sec.size === 0) return undefined;
-  const where = { section: `${sec.index} (${sec.name})` };
-  if (kind !== "bss" && sec.offset + sec.size > elf.bytes.length) throw new ElfError(`section's ${sec.size} bytes run past the file`, where);
+  const contents = sectionContents(elf, sec);
   const spec = emptySpec(internalMapName(objectName, sec.name), "data", sec.name);
   spec.type = MapType.array;
   spec.keySize = 4;
   spec.valueSize = sec.size;
   spec.maxEntries = 1;
-  spec.contents = kind === "bss" ? new Uint8Array(sec.size) : elf.data(sec).slice();
+  spec.contents = contents;
   if (kind === "rodata") spec.flags |= MapCreateFlags.rdonly_prog;
   const vars = sectionVariables(elf, btf, sec);
   if (vars !== undefined) {
@@ -65,6 +64,13 @@ export function dataMapSpec(elf: ElfFile, btf: Btf | undefined, sec: ElfSection,
     if (vars.variables.some((v) => v.linkage !== 0)) spec.flags |= MapCreateFlags.mmapable;
   }
   return spec;
+}
+
+/** A copy of data section `sec`'s initial bytes (zeros for SHT_NOBITS); an ElfError when they run past the file. */
+export function sectionContents(elf: ElfFile, sec: ElfSection): Uint8Array {
+  if (sec.type === SectionType.nobits) return new Uint8Array(sec.size);
+  if (sec.offset + sec.size > elf.bytes.length) throw new ElfError(`section's ${sec.size} bytes run past the file`, { section: `${sec.index} (${sec.name})` });
+  return elf.data(sec).slice();
 }
 
 /**

@@ -28,3 +28,30 @@ export function pairChunks(js, c, chunks) {
   }
   return { js: med(tj), c: med(tc), ratio: med(r) };
 }
+
+/**
+ * The wake-up latency of `for await (const r of reader)`: `samples` times, a timer (2-5 ms apart,
+ * as bench/c/latency.h sleeps) runs `fire()` to write one record while the loop waits; from the
+ * write to the loop body, in µs. `check(record)` throws for a record that is not the one written.
+ * Closes the reader. Returns the median and the 99th percentile.
+ */
+export async function wakeLatency(reader, fire, check, samples) {
+  const lat = [];
+  let t0 = 0;
+  let i = 0;
+  const next = () => setTimeout(() => {
+    t0 = performance.now();
+    fire();
+  }, 2 + (i % 4));
+  await new Promise((r) => setTimeout(r, 300)); // the poll Worker's start-up is not a wake-up
+  next();
+  for await (const rec of reader) {
+    lat.push((performance.now() - t0) * 1000);
+    check(rec);
+    if (++i === samples) break;
+    next();
+  }
+  reader.close();
+  lat.sort((a, b) => a - b);
+  return { median: lat[lat.length >> 1], p99: lat[Math.floor((lat.length * 99) / 100)] };
+}

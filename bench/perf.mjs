@@ -13,7 +13,7 @@ const entry = (g.Deno ? g.Deno.env.get("TSBPF_ENTRY") : g.process.env.TSBPF_ENTR
 const lib = await import(entry);
 const { BpfMap, MapType, PerfReader, possibleCpus } = lib;
 const { loadPerfC, loadPerfProducer, perfRecordBytes } = await import("./perf-progs.mjs");
-const { pairChunks } = await import("./chunks.mjs");
+const { pairChunks, wakeLatency } = await import("./chunks.mjs");
 const args = g.Deno ? g.Deno.args : g.process.argv.slice(2);
 const C = await loadPerfC(args[0]);
 const CHUNKS = Number(args[1] ?? 31);
@@ -75,27 +75,15 @@ async function latency() {
   src.set(new Uint8Array(4), new Uint8Array([7, 0, 0, 0, 0, 0, 0, 0]));
   const p = loadPerfProducer(lib, { events, src, size: 8 });
   const reader = new PerfReader(events);
-  const lat = [];
-  let t0 = 0;
-  let i = 0;
-  const next = () => setTimeout(() => {
-    t0 = performance.now();
+  const lat = await wakeLatency(reader, () => {
     if (p.fill(1) !== 0) throw new Error("the sample failed");
-  }, 2 + (i % 4));
-  await new Promise((r) => setTimeout(r, 300)); // the poll Worker's start-up is not a wake-up
-  next();
-  for await (const s of reader) {
-    lat.push((performance.now() - t0) * 1000);
+  }, (s) => {
     if (s.length !== 12 || s[0] !== 7) throw new Error("the wrong sample");
-    if (++i === SAMPLES) break;
-    next();
-  }
-  reader.close();
+  }, SAMPLES);
   p.close();
   src.close();
   events.close();
-  lat.sort((a, b) => a - b);
-  return { median: lat[lat.length >> 1], p99: lat[Math.floor((lat.length * 99) / 100)] };
+  return lat;
 }
 
 const out = { rec8: throughput(8), rec512: throughput(512), latency: await latency() };

@@ -12,7 +12,7 @@ const entry = (g.Deno ? g.Deno.env.get("TSBPF_ENTRY") : g.process.env.TSBPF_ENTR
 const lib = await import(entry);
 const { BpfMap, BpfProgram, MapType, ProgramBuilder, ProgType, RingBufReader } = lib;
 const { loadProducer, loadRingbufC } = await import("./ringbuf-progs.mjs");
-const { pairChunks } = await import("./chunks.mjs");
+const { pairChunks, wakeLatency } = await import("./chunks.mjs");
 const args = g.Deno ? g.Deno.args : g.process.argv.slice(2);
 const C = await loadRingbufC(args[0]);
 const CHUNKS = Number(args[1] ?? 31);
@@ -81,26 +81,12 @@ async function latency() {
       exit`).finish(),
   });
   const reader = new RingBufReader(rb);
-  const lat = [];
-  let t0 = 0;
-  let i = 0;
-  const next = () => setTimeout(() => {
-    t0 = performance.now();
-    prog.testRun({ data: pkt });
-  }, 2 + (i % 4));
-  await new Promise((r) => setTimeout(r, 300)); // the poll Worker's start-up is not a wake-up
-  next();
-  for await (const rec of reader) {
-    lat.push((performance.now() - t0) * 1000);
+  const lat = await wakeLatency(reader, () => prog.testRun({ data: pkt }), (rec) => {
     if (rec.length !== 8 || rec[0] !== 7) throw new Error("the wrong record");
-    if (++i === SAMPLES) break;
-    next();
-  }
-  reader.close();
+  }, SAMPLES);
   prog.close();
   rb.close();
-  lat.sort((a, b) => a - b);
-  return { median: lat[lat.length >> 1], p99: lat[Math.floor((lat.length * 99) / 100)] };
+  return lat;
 }
 
 const out = { rec8: throughput(8), rec512: throughput(512), latency: await latency() };

@@ -50,16 +50,8 @@ int c_rb_close(int unused) {
 
 #ifdef RINGBUF_LATENCY_MAIN
 #include <linux/bpf.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
+#include "latency.h"
 
-static atomic_int seen;
-static double now_us(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e6 + t.tv_nsec / 1e3; }
-static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return (a > b) - (a < b); }
 static int on_wake(void *ctx, void *data, size_t len) { (void)ctx; (void)data; (void)len; atomic_store(&seen, 1); return 0; }
 static void *poller(void *p) { for (;;) ring_buffer__poll(p, -1); return 0; }
 
@@ -83,21 +75,6 @@ int main(int argc, char **argv) {
   if (prog < 0) { perror("prog_load"); return 1; }
   struct ring_buffer *r = ring_buffer__new(fd, on_wake, 0, 0);
   if (!r) { perror("ring_buffer__new"); return 1; }
-  pthread_t t;
-  pthread_create(&t, 0, poller, r);
-  char pkt[64] = {0};
-  double *lat = calloc(n, sizeof *lat);
-  for (int i = 0; i < n; i++) {
-    atomic_store(&seen, 0);
-    usleep(2000 + 1000 * (i % 4)); // as the JS side: a record now and then, the consumer idle
-    LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof pkt);
-    double t0 = now_us();
-    if (bpf_prog_test_run_opts(prog, &o) < 0) { perror("test_run"); return 1; }
-    while (!atomic_load(&seen)) usleep(0);
-    lat[i] = now_us() - t0;
-  }
-  qsort(lat, n, sizeof *lat, cmp);
-  printf("{\"median\": %.1f, \"p99\": %.1f}\n", lat[n / 2], lat[(n * 99) / 100]);
-  return 0;
+  return run_latency(n, prog, poller, r);
 }
 #endif

@@ -18,8 +18,10 @@ import { MapCreateFlags } from "../uapi/flags.gen.ts";
 
 /** An arena's mapping and where its `__arena` globals are in it. */
 export interface ArenaPlacement {
-  /** The mapping; its buffer shows the globals' pages only. */
+  /** The mapping; its buffer shows the whole arena (nothing with BPF_F_SEGV_ON_FAULT). */
   region: MappedRegion;
+  /** The arena's size in bytes. */
+  size: number;
   /** Byte offset of the globals in the arena: what an ld_imm64 of one adds to its own offset. */
   dataOffset: number;
   /** The globals' size in bytes. */
@@ -42,7 +44,7 @@ export function checkArena(m: ElfMapSpec): void {
   if (pages > m.maxEntries) throw new RangeError(`map "${m.name}": the arena's ${m.maxEntries} pages are too few for its ${size} bytes of __arena globals (${pages} pages)`);
 }
 
-/** Maps arena `map` read-write (at its map_extra address when it has one) and, when `fill`, copies the globals in. */
+/** Maps the whole arena `map` read-write (at its map_extra address when it has one) and, when `fill`, copies the globals in. */
 export function mapArena(map: BpfMap<any, any, any, any>, m: ElfMapSpec, fill: boolean): ArenaPlacement {
   const pg = pageSize();
   const len = pg * m.maxEntries;
@@ -53,10 +55,11 @@ export function mapArena(map: BpfMap<any, any, any, any>, m: ElfMapSpec, fill: b
   const dataOffset = dataSize > 0 && spare > 0 && fullRange() ? spare : 0;
   const region = mapRegion(map.fd, len, Prot.read | Prot.write, 0, `arena map ${m.name}`, {
     at: m.mapExtra === 0n ? undefined : Number(m.mapExtra),
-    view: { offset: dataOffset, length: dataPages },
+    // A page no program has allocated faults the process there, so no view can be safe.
+    view: m.flags & MapCreateFlags.segv_on_fault ? { offset: 0, length: 0 } : undefined,
   });
-  if (fill && dataSize > 0) new Uint8Array(region.buffer, 0, dataSize).set(m.contents!);
-  return { region, dataOffset, dataSize };
+  if (fill && dataSize > 0) new Uint8Array(region.buffer, dataOffset, dataSize).set(m.contents!);
+  return { region, size: len, dataOffset, dataSize };
 }
 
 // Where the probe cannot tell, the start of the arena: every kernel with arenas takes that.

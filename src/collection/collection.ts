@@ -25,6 +25,7 @@ import { type CoreTargets, relocateProgram } from "./core.ts";
 import { explainPoison } from "./poison.ts";
 import type { CoreResult } from "../btf/core/apply.ts";
 import { checkArena, mapArena } from "./arena.ts";
+import { ArenaMemory } from "./arena-memory.ts";
 import { checkPinned, createMap, DEFAULT_PIN_PATH, openPinned, pinPathOf, populateDataMap } from "./create-maps.ts";
 import { resolveExterns } from "./externs.ts";
 import { loadProgram, patchReferences } from "./load-programs.ts";
@@ -78,11 +79,14 @@ export class Collection implements Disposable {
   readonly variables: Record<string, Variable>;
   /** The spec it was loaded from. */
   readonly spec: CollectionSpec;
+  /** The object's BPF_MAP_TYPE_ARENA map as live memory (an object has one at most), mapped at load. */
+  readonly arena: ArenaMemory | undefined;
   readonly #memories: DataMemory[];
   #closed = false;
 
-  private constructor(spec: CollectionSpec, maps: Record<string, BpfMap<any, any, any, any>>, programs: Record<string, BpfProgram>, variables: Record<string, Variable>, memories: DataMemory[]) {
+  private constructor(spec: CollectionSpec, maps: Record<string, BpfMap<any, any, any, any>>, programs: Record<string, BpfProgram>, variables: Record<string, Variable>, memories: DataMemory[], arena: ArenaMemory | undefined) {
     this.spec = spec;
+    this.arena = arena;
     this.maps = maps;
     this.programs = programs;
     this.variables = variables;
@@ -127,6 +131,7 @@ export class Collection implements Disposable {
       const fresh = new Set<string>();
       const memOf = new Map<string, DataMemory>();
       const arenaOffset = new Map<string, number>();
+      let arena: ArenaMemory | undefined;
       for (const m of obj.maps) {
         if (structOps.skips(m)) continue; // a ?.struct_ops map not asked for
         let map: BpfMap<any, any, any, any> | undefined;
@@ -153,10 +158,11 @@ export class Collection implements Disposable {
         if (c && fresh.has(m.name)) populateDataMap(map, m, c);
         if (m.type === MapType.arena) {
           const a = mapArena(map, m, fresh.has(m.name));
-          const mem = new DataMemory(map, a.dataSize, true, false, a.region);
+          const mem = new DataMemory(map, a.dataSize, { region: a.region, offset: a.dataOffset });
           memories.push(mem);
           memOf.set(m.name, mem);
           arenaOffset.set(m.name, a.dataOffset);
+          arena = new ArenaMemory(map, a.region, a.size, a.dataOffset, a.dataSize, (m.flags & MapCreateFlags.segv_on_fault) !== 0);
         }
       }
 
@@ -220,13 +226,13 @@ export class Collection implements Disposable {
         const map = maps[v.map];
         let mem = memOf.get(v.map);
         if (mem === undefined) {
-          mem = new DataMemory(map, m.valueSize, (m.flags & MapCreateFlags.mmapable) !== 0, (m.flags & MapCreateFlags.rdonly_prog) !== 0);
+          mem = new DataMemory(map, m.valueSize, { mmapable: (m.flags & MapCreateFlags.mmapable) !== 0, readOnly: (m.flags & MapCreateFlags.rdonly_prog) !== 0 });
           memOf.set(v.map, mem);
           memories.push(mem);
         }
         variables[v.name] = new Variable(v, mem);
       }
-      return new Collection(spec, maps, programs, variables, memories);
+      return new Collection(spec, maps, programs, variables, memories, arena);
     } catch (e) {
       for (const path of pinned) {
         try {

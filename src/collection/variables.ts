@@ -13,6 +13,12 @@ import { Prot } from "../sys/mmap.ts";
 import { pageSize } from "../sys/page-size.ts";
 import type { VariableSpec } from "./spec.ts";
 
+/**
+ * How a DataMemory reaches its map's value: mapped (BPF_F_MMAPABLE) or shadowed by lookups, or
+ * part of a mapping made already (an arena's globals, at `offset` in its region).
+ */
+export type DataBacking = { mmapable: boolean; readOnly: boolean } | { region: MappedRegion; offset: number };
+
 /** The memory of one global-data map, shared by its variables. */
 export class DataMemory {
   /** The map's value: a live view of the mapping, or a buffer refreshed by lookups. */
@@ -25,22 +31,24 @@ export class DataMemory {
   readonly #region: MappedRegion | undefined;
   #live = true;
 
-  /** Maps (when `mmapable`) or shadows the value of `map`; or shows `region`, mapped already (an arena's globals). */
-  constructor(map: BpfMap<any, any, any, any>, size: number, mmapable: boolean, readOnly: boolean, region?: MappedRegion) {
+  /** Maps (when `mmapable`) or shadows the `size`-byte value of `map`; or shows it in a region mapped already. */
+  constructor(map: BpfMap<any, any, any, any>, size: number, backing: DataBacking) {
     this.#map = map;
-    this.readOnly = readOnly;
-    if (region !== undefined) {
-      this.#region = region;
-      this.bytes = new Uint8Array(region.buffer, 0, size);
+    if ("region" in backing) {
+      this.#region = backing.region;
+      this.bytes = new Uint8Array(backing.region.buffer, backing.offset, size);
       this.mapped = true;
-    } else if (mmapable) {
+      this.readOnly = false;
+    } else if (backing.mmapable) {
       const len = Math.ceil(size / pageSize()) * pageSize();
-      this.#region = mapRegion(map.fd, len, readOnly ? Prot.read : Prot.read | Prot.write, 0, `global data map ${map.name}`);
+      this.#region = mapRegion(map.fd, len, backing.readOnly ? Prot.read : Prot.read | Prot.write, 0, `global data map ${map.name}`);
       this.bytes = new Uint8Array(this.#region.buffer, 0, size);
       this.mapped = true;
+      this.readOnly = backing.readOnly;
     } else {
       this.bytes = new Uint8Array(size);
       this.mapped = false;
+      this.readOnly = backing.readOnly;
     }
   }
 

@@ -16,7 +16,7 @@ export interface TestRunInput {
   data?: Uint8Array;
   /** Context input (__sk_buff, xdp_md, or a syscall program's argument struct). */
   ctx?: Uint8Array;
-  /** Runs (default 1); the duration is their mean. */
+  /** Runs, the duration their mean: by default 0, which the kernel runs once (syscall and raw tracepoint programs take no other). */
   repeat?: number;
   /** Bytes to receive output data into (default: the input's length + 256, room for a grown packet). */
   dataOut?: number;
@@ -59,7 +59,7 @@ export function runTest(fd: number, type: number, input: TestRunInput): TestRunO
   const ctxOut = ctxOutSize ? new Uint8Array(new ArrayBuffer(ctxOutSize)) : undefined;
   let r;
   try {
-    r = progTestRun(fd, { data, ctx, dataOut, ctxOut, repeat: input.repeat ?? 1, flags: input.flags, cpu: input.cpu, batchSize: input.batchSize });
+    r = progTestRun(fd, { data, ctx, dataOut, ctxOut, repeat: input.repeat ?? 0, flags: input.flags, cpu: input.cpu, batchSize: input.batchSize });
   } catch (e) {
     if (e instanceof BpfError && e.errno === Errno.ENOSPC) {
       e.message += `; the output did not fit in ${dataOutSize} bytes of dataOut / ${ctxOutSize} of ctxOut: pass larger sizes`;

@@ -80,6 +80,8 @@ interface Region {
 
 const MAP_FIXED = 0x10;
 const MAP_ANONYMOUS = 0x20;
+// Zero pages left behind for stale views commit no swap: an arena's can span 4 GiB.
+const MAP_NORESERVE = 0x4000;
 
 // Each region is unmapped when the ArrayBuffer over it is collected: not before, as a view of it
 // may outlive the reader (a record kept after close()).
@@ -99,7 +101,7 @@ function region(b: Backend, addr: number, len: number, mapping: Region = { addr,
 }
 
 function zeroOver(b: Backend, r: Region, prot: number): void {
-  const got = b.syscall(syscallNumbers(b.arch).mmap, r.addr, r.len, prot, MapFlag.private | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  const got = b.syscall(syscallNumbers(b.arch).mmap, r.addr, r.len, prot, MapFlag.private | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
   if (got !== r.addr) throw new SyscallError("mmap", got < 0 && got > -4096 ? -got : 0, `zero pages over ${r.len} ring bytes at 0x${r.addr.toString(16)}`);
 }
 
@@ -111,6 +113,8 @@ function viewBackend(): Backend {
 
 /** One shared mapping of a ring's fd, and how to let go of it (as RingMemory.release does). */
 export interface MappedRegion {
+  /** Where the mapping starts in this process (not where the buffer does, with a view). */
+  readonly address: number;
   /** The mapped bytes, live. */
   readonly buffer: ArrayBuffer;
   /** Replaces the mapping with zero pages in place; unmapped once the GC has taken every view. Idempotent. */
@@ -143,6 +147,7 @@ export function mapRegion(fd: number, len: number, prot: number, offset: number,
   const buffer = v.length === 0 ? new ArrayBuffer(0) : region(b, at + v.offset, v.length, r);
   let live = true;
   const handle: MappedRegion = {
+    address: at,
     buffer,
     release: () => {
       if (!live) return;

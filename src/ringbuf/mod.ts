@@ -4,5 +4,5 @@
  * @module
  */
 export { RingBufReader, type RingBufRecordFn } from "./reader.ts";
-export { type RingMapLike } from "./mapping.ts";
+export { type MappedRegion, type RingMapLike } from "./mapping.ts";
 export { UserRingBufWriter } from "./user-writer.ts";

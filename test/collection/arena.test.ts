@@ -9,8 +9,10 @@ import { Collection, CollectionSpec, ElfError, haveLdimm64FullRange, MapCreateFl
 import { describePriv, itPriv } from "../helpers/env.ts";
 import { thrown } from "../helpers/expect.ts";
 
-const path = (e: "el" | "eb") => new URL(`../fixtures/elf/arena.${e}.o`, import.meta.url).pathname;
+const path = (e: "el" | "eb", name = "arena") => new URL(`../fixtures/elf/${name}.${e}.o`, import.meta.url).pathname;
 const OBJ = path("el");
+// grow allocates a page per run for a node { value, next } and pushes it on the list at `head`.
+const ALLOC = path("el", "arena-alloc");
 const packet = new Uint8Array(64);
 const PAGE = 4096;
 
@@ -59,6 +61,13 @@ describe("CollectionSpec of an object with __arena globals", () => {
     expect(() => Collection.load(segv)).toThrow(TypeError);
     expect(() => Collection.load(segv)).toThrow(/BPF_F_SEGV_ON_FAULT cannot hold __arena globals/);
   });
+
+  it("an arena pointer read from a variable is a bigint; a program allocating pages calls a weak kfunc", () => {
+    const spec = CollectionSpec.fromFile(ALLOC);
+    expect(spec.maps.arena.variables?.map((v) => [v.name, v.offset, v.size])).toEqual([["nodes", 0, 8], ["head", 8, 8]]);
+    expect(spec.variables.head.get()).toBe(0n);
+    expect(spec.programs.grow.references.filter((r) => r.kind === "kfunc")).toEqual([{ kind: "kfunc", insn: 8, name: "bpf_arena_alloc_pages", weak: true, typeId: expect.any(Number) }]);
+  });
 });
 
 describePriv("Collection.load of __arena globals", { feature: { mapType: "arena" } }, () => {
@@ -103,5 +112,88 @@ describePriv("Collection.load of __arena globals", { feature: { mapType: "arena"
       // A second arena at the same address cannot replace the first one's mapping.
       expect(() => Collection.load(spec)).toThrow(/mmap.*EEXIST.*at 0x7e0000000000/);
     }
+  });
+});
+
+describePriv("Collection.arena: the whole arena as live memory", { feature: { mapType: "arena" } }, () => {
+  // The nodes on the list at `head`, followed through their pointers: [offset, value] each.
+  const walk = (obj: Collection): [number, bigint][] => {
+    const arena = obj.arena!;
+    const view = new DataView(arena.bytes.buffer, arena.bytes.byteOffset, arena.size);
+    const out: [number, bigint][] = [];
+    for (let p = obj.variables.head.get() as bigint; p !== 0n && out.length < 64; p = view.getBigUint64(arena.offsetOf(p) + 8, true)) {
+      out.push([arena.offsetOf(p), view.getBigInt64(arena.offsetOf(p), true)]);
+    }
+    return out;
+  };
+
+  itPriv("pages a program allocates are read through the pointers it stores", {}, () => {
+    using obj = Collection.load(ALLOC);
+    const arena = obj.arena!;
+    expect(arena.map).toBe(obj.maps.arena);
+    expect(arena.size).toBe(16 * PAGE);
+    expect(arena.bytes.length).toBe(16 * PAGE);
+    expect(arena.dataSize).toBe(16);
+    expect(arena.dataOffset).toBe(haveLdimm64FullRange() ? 15 * PAGE : 0);
+    // The globals are the arena's own bytes at dataOffset: one memory, two views.
+    obj.variables.nodes.set(5n);
+    expect(new DataView(arena.bytes.buffer, arena.bytes.byteOffset + arena.dataOffset, 8).getBigInt64(0, true)).toBe(5n);
+    obj.variables.nodes.set(0n);
+    for (let i = 0; i < 3; i++) expect(obj.programs.grow.testRun().retval).toBe(0);
+    const nodes = walk(obj);
+    expect(nodes.map(([, v]) => v)).toEqual([300n, 200n, 100n]);
+    const offsets = nodes.map(([o]) => o);
+    for (const o of offsets) {
+      expect(o % PAGE).toBe(0);
+      expect(Math.floor(o / PAGE)).not.toBe(Math.floor(arena.dataOffset / PAGE));
+    }
+    expect(new Set(offsets).size).toBe(3);
+    // The pointer is the node's address in this process.
+    expect(BigInt(offsets[0]) + arena.address).toBe(obj.variables.head.get());
+    // What the process writes there, the program's next node points to.
+    new DataView(arena.bytes.buffer).setBigInt64(arena.bytes.byteOffset + offsets[0], 42n, true);
+    obj.programs.grow.testRun();
+    expect(walk(obj).map(([, v]) => v)).toEqual([400n, 42n, 200n, 100n]);
+  });
+
+  itPriv("pointers outside the arena are refused; close() leaves a kept view reading zeros", {}, () => {
+    const obj = Collection.load(ALLOC);
+    const arena = obj.arena!;
+    obj.programs.grow.testRun();
+    const bytes = arena.bytes;
+    const node = arena.offsetOf(obj.variables.head.get() as bigint);
+    expect(bytes[node]).toBe(100);
+    expect(thrown(() => arena.offsetOf(0n), RangeError).message).toMatch(/pointer 0x0 is outside the arena \[0x[0-9a-f]+, \+65536\)/);
+    expect(() => arena.offsetOf(arena.address + BigInt(arena.size))).toThrow(RangeError);
+    expect(arena.offsetOf(Number(arena.address))).toBe(0);
+    expect(() => arena.offsetOf("0x10" as unknown as bigint)).toThrow(TypeError);
+    obj.close();
+    expect(bytes[node]).toBe(0);
+    expect(bytes[arena.dataOffset + 8]).toBe(0);
+  });
+
+  itPriv("an object without an arena has none; one with BPF_F_SEGV_ON_FAULT has no view", {}, () => {
+    using plain = Collection.load(new URL("../fixtures/elf/progs.el.o", import.meta.url).pathname);
+    expect(plain.arena).toBeUndefined();
+    const spec = CollectionSpec.fromFile(ALLOC);
+    spec.maps.arena.flags |= MapCreateFlags.segv_on_fault;
+    spec.maps.arena.contents = undefined;
+    spec.maps.arena.variables = [];
+    for (const name of Object.keys(spec.variables)) delete spec.variables[name];
+    using obj = Collection.load(spec, { programs: [] });
+    expect(obj.arena!.size).toBe(16 * PAGE);
+    expect(thrown(() => obj.arena!.bytes, TypeError).message).toMatch(/BPF_F_SEGV_ON_FAULT: a page no program has allocated would kill the process/);
+  });
+
+  itPriv("a 4 GiB arena is viewed whole, its globals at its last page where the kernel allows it", {}, () => {
+    const spec = CollectionSpec.fromFile(ALLOC);
+    spec.maps.arena.maxEntries = 1 << 20;
+    using obj = Collection.load(spec);
+    const arena = obj.arena!;
+    expect(arena.bytes.length).toBe(2 ** 32);
+    expect(arena.dataOffset).toBe(haveLdimm64FullRange() ? 2 ** 32 - PAGE : 0);
+    expect(obj.programs.grow.testRun().retval).toBe(0);
+    expect(obj.variables.nodes.get()).toBe(1n);
+    expect(walk(obj).map(([, v]) => v)).toEqual([100n]);
   });
 });

@@ -1,5 +1,5 @@
 // Fuzzing programSpecs with a seeded PRNG, so every run sees the same inputs: mutations of the
-// progs fixtures (and the arena one) aimed at what it reads - code, relocation tables, the symbol table, .BTF.ext -
+// progs fixtures (and the arena ones) aimed at what it reads - code, relocation tables, the symbol table, .BTF.ext -
 // plus relocations rewritten to random offsets and symbols and call immediates set at random.
 // Each mutant is parsed as a loader would (ELF, BTF, .BTF.ext, maps, programs); the only
 // failures allowed are an ElfError or a BtfError, and what parses must be self-consistent.
@@ -11,7 +11,7 @@ import { ElfError, ElfFile, type ElfProgramSpec, mapSpecs, programSpecs } from "
 import { xorshift } from "../helpers/random.ts";
 
 const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..", "fixtures", "elf");
-const seeds = ["progs.el.o", "progs.eb.o", "progs-opt.el.o", "progs-opt.eb.o", "arena.el.o", "arena.eb.o"].map((n) => new Uint8Array(readFileSync(join(dir, n))));
+const seeds = ["progs.el.o", "progs.eb.o", "progs-opt.el.o", "progs-opt.eb.o", "arena.el.o", "arena.eb.o", "arena-alloc.el.o"].map((n) => new Uint8Array(readFileSync(join(dir, n))));
 
 
 function specs(bytes: Uint8Array): ElfProgramSpec[] {

@@ -162,3 +162,16 @@ describePriv("BpfProgram objects", () => {
     expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(4);
   });
 });
+
+describePriv("testRun of a syscall program", { feature: { progType: "syscall" } }, () => {
+  // The kernel refuses a repeat count for syscall (and raw tracepoint) programs: testRun sends none
+  // unless asked, and every type runs once for none.
+  itPriv("runs it once, with no context or with one given back", {}, () => {
+    using p = BpfProgram.load({ type: ProgType.syscall, name: "sys_run", flags: 16 /* BPF_F_SLEEPABLE */, insns: ret(7) });
+    expect(p.testRun().retval).toBe(7);
+    const ctx = new Uint8Array([9, 0, 0, 0]);
+    const out = p.testRun({ ctx });
+    expect([out.retval, [...out.ctx!]]).toEqual([7, [9, 0, 0, 0]]);
+    expect(bpfError(() => p.testRun({ ctx, repeat: 2 })).code).toBe("EINVAL");
+  });
+});

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import {
   BpfError, BpfMap, BpfProgram, fdTarget, Insn, mapCreate, MapType, progGetFdById, progLoad, ProgType, u32,
 } from "../../mod.ts";
-import { describePriv, isRoot, itPriv } from "../helpers/env.ts";
+import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { bpfError } from "../helpers/expect.ts";
 import { own } from "../helpers/fds.ts";
 import { tempMount } from "../helpers/fs.ts";
@@ -172,6 +172,16 @@ describePriv("testRun of a syscall program", { feature: { progType: "syscall" } 
     const ctx = new Uint8Array([9, 0, 0, 0]);
     const out = p.testRun({ ctx });
     expect([out.retval, [...out.ctx!]]).toEqual([7, [9, 0, 0, 0]]);
+    expect(bpfError(() => p.testRun({ ctx, repeat: 2 })).code).toBe("EINVAL");
+  });
+});
+
+describePriv("testRun of a raw tracepoint program", { feature: { progType: "raw_tracepoint" }, skipIf: kernelAtLeast("5.10") ? null : "BPF_PROG_TEST_RUN of raw tracepoint programs is 5.10+" }, () => {
+  itPriv("runs it once on the arguments given as its context", {}, () => {
+    using p = BpfProgram.load({ type: ProgType.raw_tracepoint, name: "rawtp_run", insns: [Insn.ldx("double_word", "r0", "r1", 8), Insn.exit()] });
+    const ctx = new Uint8Array(16);
+    ctx[8] = 42;
+    expect(p.testRun({ ctx }).retval).toBe(42);
     expect(bpfError(() => p.testRun({ ctx, repeat: 2 })).code).toBe("EINVAL");
   });
 });

@@ -80,6 +80,7 @@ async function latency() {
   }, (s) => {
     if (s.length !== 12 || s[0] !== 7) throw new Error("the wrong sample");
   }, SAMPLES);
+  reader.close();
   p.close();
   src.close();
   events.close();

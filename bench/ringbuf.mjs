@@ -84,6 +84,7 @@ async function latency() {
   const lat = await wakeLatency(reader, () => prog.testRun({ data: pkt }), (rec) => {
     if (rec.length !== 8 || rec[0] !== 7) throw new Error("the wrong record");
   }, SAMPLES);
+  reader.close();
   prog.close();
   rb.close();
   return lat;

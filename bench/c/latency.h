@@ -1,7 +1,7 @@
 // The wake-up latency harness of bench/c/{ringbuf,perf}.c built as programs (-D*_LATENCY_MAIN):
 // a thread blocked in libbpf's poll while the main thread, now and then, runs the producer
 // program `prog` once with BPF_PROG_TEST_RUN; from the run to the callback, in µs. Prints one
-// JSON object { median, p99 }, as bench/latency.mjs does for the library's async iterator.
+// JSON object { median, p99 }, as wakeLatency (bench/chunks.mjs) does for the library's async iterator.
 #include <bpf/bpf.h>
 #include <pthread.h>
 #include <stdatomic.h>

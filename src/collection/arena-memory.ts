@@ -5,7 +5,7 @@
  * @module
  */
 import type { BpfMap } from "../map/map.ts";
-import type { MappedRegion } from "../ringbuf/mapping.ts";
+import type { ArenaPlacement } from "./arena.ts";
 
 /**
  * The live memory of a collection's BPF_MAP_TYPE_ARENA map (6.9+), mapped at load.
@@ -33,15 +33,14 @@ export class ArenaMemory {
   readonly dataSize: number;
   readonly #bytes: Uint8Array | undefined;
 
-  /** The arena `map`, mapped as `region` over `size` bytes, its globals at `dataOffset`. */
-  constructor(map: BpfMap<any, any, any, any>, region: MappedRegion, size: number, dataOffset: number, dataSize: number, segvOnFault: boolean) {
+  /** The arena `map`, mapped (by mapArena) as `placement` says. */
+  constructor(map: BpfMap<any, any, any, any>, placement: ArenaPlacement) {
     this.map = map;
-    // An arena of BPF_F_SEGV_ON_FAULT is mapped with no view at all.
-    this.#bytes = segvOnFault ? undefined : new Uint8Array(region.buffer, 0, size);
-    this.address = BigInt(region.address);
-    this.size = size;
-    this.dataOffset = dataOffset;
-    this.dataSize = dataSize;
+    this.#bytes = placement.viewless ? undefined : new Uint8Array(placement.region.buffer, 0, placement.size);
+    this.address = BigInt(placement.region.address);
+    this.size = placement.size;
+    this.dataOffset = placement.dataOffset;
+    this.dataSize = placement.dataSize;
   }
 
   /**
@@ -65,9 +64,10 @@ export class ArenaMemory {
     if (typeof pointer !== "bigint" && (typeof pointer !== "number" || !Number.isSafeInteger(pointer))) {
       throw new TypeError(`arena map ${this.map.name}: a pointer is a bigint or a safe integer, got ${String(pointer)}`);
     }
-    const off = BigInt(pointer) - this.address;
+    const p = BigInt(pointer);
+    const off = p - this.address;
     if (off < 0n || off >= BigInt(this.size)) {
-      throw new RangeError(`arena map ${this.map.name}: pointer 0x${BigInt(pointer).toString(16)} is outside the arena [0x${this.address.toString(16)}, +${this.size})`);
+      throw new RangeError(`arena map ${this.map.name}: pointer 0x${p.toString(16)} is outside the arena [0x${this.address.toString(16)}, +${this.size})`);
     }
     return Number(off);
   }

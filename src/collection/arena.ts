@@ -18,8 +18,10 @@ import { MapCreateFlags } from "../uapi/flags.gen.ts";
 
 /** An arena's mapping and where its `__arena` globals are in it. */
 export interface ArenaPlacement {
-  /** The mapping; its buffer shows the whole arena (nothing with BPF_F_SEGV_ON_FAULT). */
+  /** The mapping; its buffer shows the whole arena unless `viewless`. */
   region: MappedRegion;
+  /** True for an arena of BPF_F_SEGV_ON_FAULT: mapped with no view, as a page no program has allocated faults the process there. */
+  viewless: boolean;
   /** The arena's size in bytes. */
   size: number;
   /** Byte offset of the globals in the arena: what an ld_imm64 of one adds to its own offset. */
@@ -53,13 +55,13 @@ export function mapArena(map: BpfMap<any, any, any, any>, m: ElfMapSpec, fill: b
   // The probe only matters when there are globals and room after them.
   const spare = len - dataPages;
   const dataOffset = dataSize > 0 && spare > 0 && fullRange() ? spare : 0;
+  const viewless = (m.flags & MapCreateFlags.segv_on_fault) !== 0;
   const region = mapRegion(map.fd, len, Prot.read | Prot.write, 0, `arena map ${m.name}`, {
     at: m.mapExtra === 0n ? undefined : Number(m.mapExtra),
-    // A page no program has allocated faults the process there, so no view can be safe.
-    view: m.flags & MapCreateFlags.segv_on_fault ? { offset: 0, length: 0 } : undefined,
+    viewless,
   });
   if (fill && dataSize > 0) new Uint8Array(region.buffer, dataOffset, dataSize).set(m.contents!);
-  return { region, size: len, dataOffset, dataSize };
+  return { region, viewless, size: len, dataOffset, dataSize };
 }
 
 // Where the probe cannot tell, the start of the arena: every kernel with arenas takes that.

@@ -162,7 +162,7 @@ export class Collection implements Disposable {
           memories.push(mem);
           memOf.set(m.name, mem);
           arenaOffset.set(m.name, a.dataOffset);
-          arena = new ArenaMemory(map, a.region, a.size, a.dataOffset, a.dataSize, (m.flags & MapCreateFlags.segv_on_fault) !== 0);
+          arena = new ArenaMemory(map, a);
         }
       }
 

@@ -34,21 +34,19 @@ export class DataMemory {
   /** Maps (when `mmapable`) or shadows the `size`-byte value of `map`; or shows it in a region mapped already. */
   constructor(map: BpfMap<any, any, any, any>, size: number, backing: DataBacking) {
     this.#map = map;
+    this.readOnly = "region" in backing ? false : backing.readOnly;
     if ("region" in backing) {
       this.#region = backing.region;
       this.bytes = new Uint8Array(backing.region.buffer, backing.offset, size);
       this.mapped = true;
-      this.readOnly = false;
     } else if (backing.mmapable) {
       const len = Math.ceil(size / pageSize()) * pageSize();
       this.#region = mapRegion(map.fd, len, backing.readOnly ? Prot.read : Prot.read | Prot.write, 0, `global data map ${map.name}`);
       this.bytes = new Uint8Array(this.#region.buffer, 0, size);
       this.mapped = true;
-      this.readOnly = backing.readOnly;
     } else {
       this.bytes = new Uint8Array(size);
       this.mapped = false;
-      this.readOnly = backing.readOnly;
     }
   }
 

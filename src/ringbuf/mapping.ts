@@ -10,7 +10,7 @@ import { MapType } from "../uapi/enums.gen.ts";
 import { SyscallError } from "../errors.ts";
 import { type Backend, getBackend } from "../sys/backend.ts";
 import { admitFd } from "../sys/fd-reserve.ts";
-import { MapFlag, mmapFd, mprotect, munmap, Prot } from "../sys/mmap.ts";
+import { MapFlag, mmapFd, munmap, Prot } from "../sys/mmap.ts";
 import { syscallNumbers } from "../sys/nr.ts";
 import { pageSize } from "../sys/page-size.ts";
 import { sysClose } from "../sys/syscalls.ts";
@@ -102,7 +102,7 @@ function region(b: Backend, addr: number, len: number, mapping: Region = { addr,
 
 function zeroOver(b: Backend, r: Region, prot: number): void {
   const got = b.syscall(syscallNumbers(b.arch).mmap, r.addr, r.len, prot, MapFlag.private | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-  if (got !== r.addr) throw new SyscallError("mmap", got < 0 && got > -4096 ? -got : 0, `zero pages over ${r.len} ring bytes at 0x${r.addr.toString(16)}`);
+  if (got !== r.addr) throw new SyscallError("mmap", got < 0 && got > -4096 ? -got : 0, `zero pages over ${r.len} mapped bytes at 0x${r.addr.toString(16)}`);
 }
 
 function viewBackend(): Backend {
@@ -121,30 +121,24 @@ export interface MappedRegion {
   release(): void;
 }
 
-/** Where {@link mapRegion} maps, and which part of the mapping its buffer shows. */
+/** Where {@link mapRegion} maps, and whether its buffer shows the mapping. */
 export interface RegionOptions {
   /** The address to map at (MAP_FIXED_NOREPLACE); the kernel chooses when absent. */
   at?: number;
-  /** The part of the mapping the buffer covers, page-aligned: `[offset, offset + length)`. The whole mapping when absent. */
-  view?: { offset: number; length: number };
+  /** No view at all (an empty buffer): for pages that JavaScript must never touch. release() then unmaps them. */
+  viewless?: boolean;
 }
 
 /**
  * mmap(MAP_SHARED) of `len` bytes of `fd` at `offset`, with the lifetime rules of mapRing: a perf
- * ring's pages, a global-data map, an arena. With `view`, only that part stays mapped after
- * release() (as zeros); the rest is unmapped then.
+ * ring's pages, a global-data map, an arena.
  */
 export function mapRegion(fd: number, len: number, prot: number, offset: number, what: string, options: RegionOptions = {}): MappedRegion {
   const b = viewBackend();
   const at = mmapFd(b, fd, len, prot, MapFlag.shared, offset, what, options.at);
-  const v = options.view ?? { offset: 0, length: len };
-  if (v.offset % pageSize() !== 0 || v.length % pageSize() !== 0 || v.offset < 0 || v.offset + v.length > len) {
-    munmap(b, at, len);
-    throw new RangeError(`${what}: view [${v.offset}, +${v.length}) is not whole pages within the ${len} bytes mapped`);
-  }
-  // What the finalizer unmaps: the whole mapping until release() has unmapped all but the view.
   const r: Region = { addr: at, len };
-  const buffer = v.length === 0 ? new ArrayBuffer(0) : region(b, at + v.offset, v.length, r);
+  const viewless = options.viewless === true;
+  const buffer = viewless ? new ArrayBuffer(0) : region(b, at, len);
   let live = true;
   const handle: MappedRegion = {
     address: at,
@@ -152,23 +146,15 @@ export function mapRegion(fd: number, len: number, prot: number, offset: number,
     release: () => {
       if (!live) return;
       live = false;
-      if (options.view === undefined) {
-        zeroOver(b, r, prot);
-        return;
-      }
-      // The whole mapping is replaced at once (an arena's cannot be split: its may_split says
-      // EINVAL), by pages that commit no memory; then all but the view goes and the view reads zeros.
-      zeroOver(b, r, Prot.none);
-      const head = v.offset, tail = len - v.offset - v.length;
-      if (head > 0) munmap(b, at, head);
-      if (tail > 0) munmap(b, at + v.offset + v.length, tail);
-      r.addr = at + v.offset;
-      r.len = v.length;
-      if (v.length > 0) mprotect(b, r.addr, r.len, prot);
+      if (!viewless) return zeroOver(b, r, prot);
+      // No view can outlive it, so the pages go now (the whole mapping at once: an arena's
+      // cannot be split, its may_split says EINVAL), and the finalizer below with them.
+      unmapLater.unregister(handle);
+      munmap(b, at, len);
     },
   };
   // With no view nothing can outlive the handle: the mapping goes with it.
-  if (v.length === 0) unmapLater.register(handle, r);
+  if (viewless) unmapLater.register(handle, r, handle);
   return handle;
 }
 

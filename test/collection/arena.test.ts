@@ -121,8 +121,9 @@ describePriv("Collection.arena: the whole arena as live memory", { feature: { ma
     const arena = obj.arena!;
     const view = new DataView(arena.bytes.buffer, arena.bytes.byteOffset, arena.size);
     const out: [number, bigint][] = [];
-    for (let p = obj.variables.head.get() as bigint; p !== 0n && out.length < 64; p = view.getBigUint64(arena.offsetOf(p) + 8, true)) {
-      out.push([arena.offsetOf(p), view.getBigInt64(arena.offsetOf(p), true)]);
+    for (let p = obj.variables.head.get() as bigint; p !== 0n && out.length < 64; p = view.getBigUint64(out[out.length - 1][0] + 8, true)) {
+      const at = arena.offsetOf(p);
+      out.push([at, view.getBigInt64(at, true)]);
     }
     return out;
   };

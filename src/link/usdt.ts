@@ -20,6 +20,8 @@ import { closeQuietly, openRead } from "../sys/file.ts";
 import { getBackend } from "../sys/backend.ts";
 import { fdTarget, readTextFile } from "../sys/syscalls.ts";
 import { AttachType, MapType } from "../uapi/enums.gen.ts";
+import { Errno } from "../uapi/errno.gen.ts";
+import { u32Arg } from "../util/args.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
 import { attachFailed, type BpfLink, programText } from "./link.ts";
 import { ATTACH_VERSIONS, lacks } from "./needs.ts";
@@ -62,6 +64,11 @@ export interface UsdtOptions {
   pid?: number;
   /** A value the program reads with bpf_usdt_cookie() (not the BPF cookie, which carries the spec id). */
   cookie?: number | bigint;
+  /**
+   * The program's expected attach type, for a program opened from a pin, an id or an fd, which
+   * does not know it (a loaded BpfProgram does): AttachType.trace_uprobe_multi for one uprobe_multi link.
+   */
+  attachType?: number;
 }
 
 /** One probe site as attached. */
@@ -106,6 +113,20 @@ function checkMap(m: UsdtMapRef | undefined, name: string, type: number, key: nu
     throw new TypeError(`attachUsdt: ${name} is a map of type ${m.type} with ${m.keySize}-byte keys and ${m.valueSize}-byte values, not the type ${type}, ${key} and ${value} of libbpf's usdt.bpf.h`);
   }
   return m;
+}
+
+/**
+ * Whether `prog` was loaded for uprobe_multi: as a BpfProgram says, or as `given` says for a bare
+ * fd (which cannot tell); a TypeError where the two disagree.
+ */
+function loadedForMulti(prog: ProgramRef, given: number | undefined): boolean {
+  const known = typeof prog === "object" && prog !== null ? (prog as { attachType?: number }).attachType : undefined;
+  if (given === undefined) return known === AttachType.trace_uprobe_multi;
+  const at = u32Arg(given, "attachUsdt: attachType");
+  if (known !== undefined && known !== at) {
+    throw new TypeError(`attachUsdt: attachType ${at} was given, but ${programText(prog)} was loaded with attach type ${known}`);
+  }
+  return at === AttachType.trace_uprobe_multi;
 }
 
 /** The operand syntax of an executable's notes, from its e_machine; an ElfError for another machine than the kernel's. */
@@ -179,6 +200,7 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
   const cookie = opts.cookie ?? 0;
   if (typeof cookie !== "bigint" && (typeof cookie !== "number" || !Number.isSafeInteger(cookie))) throw new TypeError(`USDT cookie must be an integer, got ${String(cookie)}`);
   const specs = checkMap(opts.maps.__bpf_usdt_specs, "__bpf_usdt_specs", MapType.array, 4, USDT_SPEC_SIZE);
+  const multi = loadedForMulti(prog, opts.attachType);
   path = binaryPath(path);
   const what = `USDT ${provider}:${name} in ${path}${pid === -1 ? "" : ` (pid ${pid})`}`;
   const doing = `attaching ${programText(prog)} to ${what}`;
@@ -193,10 +215,13 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
     }
     const arch = usdtArch(elf.machine, path);
     const args = notes.map((n) => parseUsdtArgs(n.args, arch));
-    return attachSites(prog, path, notes, args, {
-      specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: "", mappings: [], ipMap: undefined,
-    });
+    const p: Plan = { specs, maps: opts.maps, pid, cookie: BigInt(cookie), isExec: elf.type === 2, what, real: "", mappings: [], ipMap: undefined };
+    return multi ? attachMulti(prog, path, notes, args, p) : attachSites(prog, path, notes, args, p);
   } catch (e) {
+    // The kernel's EINVAL for a uprobe_multi program on a uprobe says nothing of the cause.
+    if (!multi && opts.attachType === undefined && (prog as { attachType?: number }).attachType === undefined && e instanceof Error && (e as { errno?: number }).errno === Errno.EINVAL) {
+      e.message += "; a bare fd cannot tell how its program was loaded: if it was for uprobe_multi, pass attachType: AttachType.trace_uprobe_multi";
+    }
     throw attachFailed(e, doing);
   }
 }
@@ -261,7 +286,6 @@ function attachMulti(prog: ProgramRef, path: string, notes: UsdtNote[], args: Us
 }
 
 function attachSites(prog: ProgramRef, path: string, notes: UsdtNote[], args: UsdtArg[][], p: Plan): UsdtLink {
-  if ((prog as { attachType?: number }).attachType === AttachType.trace_uprobe_multi) return attachMulti(prog, path, notes, args, p);
   const links: PerfEventLink[] = [];
   const sites: UsdtSite[] = [];
   const ids = new Map<string, number>();

@@ -238,6 +238,10 @@ it("attachUsdt: bad arguments are TypeErrors and RangeErrors before any syscall"
   expect(() => attachUsdt(3, "/bin/true", "tsbpf", "args", { maps, pid: -2 })).toThrow(RangeError);
   expect(() => attachUsdt(3, "/bin/true", "tsbpf", "args", { maps })).toThrow(/no map __bpf_usdt_specs/);
   expect(() => attachUsdt(3, "/bin/true", "tsbpf", "args", { maps, cookie: 1.5 })).toThrow(TypeError);
+  const specs = { fd: 3, type: 2 /* array */, keySize: 4, valueSize: 208, maxEntries: 256, id: 1 };
+  const multiProg = { fd: 3, attachType: AttachType.trace_uprobe_multi };
+  expect(() => attachUsdt(multiProg, "/bin/true", "tsbpf", "args", { maps: { __bpf_usdt_specs: specs }, attachType: 0 })).toThrow(/attachType 0 was given, but .* was loaded with attach type 48/);
+  expect(() => attachUsdt(3, "/bin/true", "tsbpf", "args", { maps: { __bpf_usdt_specs: specs }, attachType: -1 })).toThrow(RangeError);
 });
 
 describePriv("attachUsdt", UP, () => {
@@ -299,6 +303,27 @@ describePriv("attachUsdt", UP, () => {
       }
     }
     expect(() => Collection.load(USDT_OBJ, { usdtUprobeMulti: 1 as never })).toThrow(TypeError);
+  });
+
+  itPriv("a bare fd cannot tell it was loaded for uprobe_multi: attachType says so, and the one link reads as a BpfProgram's does", { ...UP, skipIf: noTarget ?? (multi ? null : `needs uprobe_multi links (Linux ${ATTACH_VERSIONS.uprobe_multi.version}+); the per-site attach is tested above`) }, async () => {
+    using obj = Collection.load(USDT_OBJ);
+    const prog = obj.programs.on_args;
+    expect(prog.attachType).toBe(AttachType.trace_uprobe_multi);
+    const child = await startWaiting(t.pie, 2);
+    let link: UsdtLink | undefined;
+    try {
+      // The kernel's word for it is a bare EINVAL on the uprobe; the message says what to pass.
+      const e = thrown(() => attachUsdt(prog.fd, t.pie, "tsbpf", "twice", { maps: obj.maps, pid: child.pid }), Error);
+      expect(e.message).toMatch(/EINVAL.*pass attachType: AttachType.trace_uprobe_multi/);
+      link = attachUsdt(prog.fd, t.pie, "tsbpf", "twice", { maps: obj.maps, pid: child.pid, cookie: 5n, attachType: AttachType.trace_uprobe_multi });
+      expect(link.links).toHaveLength(1);
+      expect(link.links[0].info()).toMatchObject({ type: "uprobe_multi", count: 2, pid: child.pid });
+    } finally {
+      await child.go();
+      link?.close();
+    }
+    expect(obj.variables.hits.get()).toBe(2n);
+    expect(obj.variables.cookie.get()).toBe(5n);
   });
 
   itPriv("reads every argument of every call (registers, stack slots, a constant), the cookie, the semaphore, in each build", UP, async () => {

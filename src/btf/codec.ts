@@ -1,13 +1,15 @@
 /**
  * Codecs from BTF: the key or value layout a map's BTF describes (struct, union, array, int,
  * enum, float, pointer, bitfields) as a Codec of src/codec, so a map's elements read as objects
- * without declaring their layout twice. Data is little-endian, as every codec of src/codec.
+ * without declaring their layout twice. Data is in the BTF's byte order unless told otherwise (a
+ * big-endian object's, from `-target bpfeb`, reads through the swapped scalars of src/codec).
  * @module
  */
 import { array } from "../codec/array.ts";
 import { chars } from "../codec/bytes.ts";
 import { type AnyCodec, type Codec, prefixed, show, viewOf } from "../codec/codec.ts";
 import { f32, f64, i16, i32, i64, i8, u16, u32, u64, u8 } from "../codec/ints.ts";
+import { reversedIn, reversedOut, swapped } from "../codec/swapped.ts";
 import type { Btf } from "./btf.ts";
 import { BtfError } from "./error.ts";
 import type { AnyBtfType, BtfCompositeType, BtfDatasecType, BtfEnum64Type, BtfEnumType, BtfIntType, BtfStructMember } from "./types.ts";
@@ -22,11 +24,13 @@ export interface BtfCodec<T = any, In = T> extends Codec<T, In> {
 }
 
 const BTF_INT_SIGNED = 1, BTF_INT_CHAR = 2, BTF_INT_BOOL = 4;
-const cache = new WeakMap<Btf, Map<number, BtfCodec>>();
+// Per byte order: a BTF's codecs in its own order, and in the host's where a map created with it needs that.
+const caches = { little: new WeakMap<Btf, Map<number, BtfCodec>>(), big: new WeakMap<Btf, Map<number, BtfCodec>>() };
 const building = new WeakMap<Btf, Set<number>>();
 
 /**
- * The codec of BTF type `type` (a type of `btf` or its id), cached per (btf, type id). Values:
+ * The codec of BTF type `type` (a type of `btf` or its id), cached per (btf, type id, byte
+ * order). Data is in the BTF's byte order (`btf.little`) unless `opts.littleEndian` says. Values:
  * - struct: an object of its members (anonymous struct/union members' fields flattened into it,
  *   as C reads them); encode zeroes the padding and needs every member.
  * - union: decode gives every member's view of the bytes; encode takes one member (or several
@@ -51,8 +55,16 @@ const building = new WeakMap<Btf, Set<number>>();
  * key.name; // "struct key { u32 pid; char comm[16]; }"
  * ```
  */
-export function codecFromBtf<T = any, In = T>(btf: Btf, type: AnyBtfType | number): BtfCodec<T, In> {
-  return codecOf(btf, typeIdOf(btf, type)) as BtfCodec<T, In>;
+export function codecFromBtf<T = any, In = T>(btf: Btf, type: AnyBtfType | number, opts: BtfCodecOptions = {}): BtfCodec<T, In> {
+  const little = opts.littleEndian ?? btf.little;
+  if (typeof little !== "boolean") throw new TypeError(`codecFromBtf: littleEndian must be a boolean, got ${show(little)}`);
+  return codecOf(btf, typeIdOf(btf, type), little) as BtfCodec<T, In>;
+}
+
+/** Options of codecFromBtf. */
+export interface BtfCodecOptions {
+  /** The data's byte order: the BTF's own by default (`btf.little`); the host's for the kernel's copy of a map. */
+  littleEndian?: boolean;
 }
 
 /** The id of `type` in `btf`, checked: a RangeError for an id outside it, a TypeError for a foreign type. */
@@ -68,7 +80,8 @@ export function typeIdOf(btf: Btf, type: AnyBtfType | number): number {
   return id;
 }
 
-function codecOf(btf: Btf, id: number): BtfCodec {
+function codecOf(btf: Btf, id: number, little: boolean): BtfCodec {
+  const cache = little ? caches.little : caches.big;
   let byId = cache.get(btf);
   if (byId === undefined) cache.set(btf, (byId = new Map()));
   const hit = byId.get(id);
@@ -78,7 +91,7 @@ function codecOf(btf: Btf, id: number): BtfCodec {
   if (busy.has(id)) throw new BtfError("the type contains itself", { typeId: id });
   busy.add(id);
   try {
-    const c = make(btf, btf.typeById(id));
+    const c = make(btf, btf.typeById(id), little);
     byId.set(id, c);
     return c;
   } finally {
@@ -108,23 +121,26 @@ function named(c: AnyCodec, name: string, typeId: number): BtfCodec {
   };
 }
 
-function make(btf: Btf, t: AnyBtfType): BtfCodec {
+/** Scalar codec `c` (little-endian, as src/codec's) in the byte order asked for. */
+const ordered = <T, In>(c: Codec<T, In>, little: boolean): Codec<T, In> => (little ? c : swapped(c));
+
+function make(btf: Btf, t: AnyBtfType, little: boolean): BtfCodec {
   switch (t.kind) {
-    case "int": return named(intCodec(t), t.name, t.id);
+    case "int": return named(intCodec(t, little), t.name, t.id);
     case "float":
       if (t.size !== 4 && t.size !== 8) throw unsupported(t, `only 4- and 8-byte floats are supported, this is ${t.size}`);
-      return named(t.size === 4 ? f32 : f64, t.name, t.id);
-    case "ptr": return named(u64, declOf(btf, t.id, ""), t.id);
-    case "enum": case "enum64": return named(enumCodec(t), declOf(btf, t.id, ""), t.id);
+      return named(ordered(t.size === 4 ? f32 : f64, little), t.name, t.id);
+    case "ptr": return named(ordered(u64, little), declOf(btf, t.id, ""), t.id);
+    case "enum": case "enum64": return named(enumCodec(t, little), declOf(btf, t.id, ""), t.id);
     case "array": {
-      const elem = isCharType(btf, t.type) ? undefined : codecOf(btf, t.type);
+      const elem = isCharType(btf, t.type) ? undefined : codecOf(btf, t.type, little);
       return named(elem === undefined ? chars(t.nelems) : array(elem, t.nelems), declOf(btf, t.id, ""), t.id);
     }
     case "typedef": case "const": case "volatile": case "restrict": case "type_tag":
-      return named(codecOf(btf, t.type), declOf(btf, t.id, ""), t.id);
-    case "var": return named(codecOf(btf, t.type), declOf(btf, t.type, t.name), t.id);
-    case "struct": case "union": return composite(btf, t);
-    case "datasec": return datasec(btf, t);
+      return named(codecOf(btf, t.type, little), declOf(btf, t.id, ""), t.id);
+    case "var": return named(codecOf(btf, t.type, little), declOf(btf, t.type, t.name), t.id);
+    case "struct": case "union": return composite(btf, t, little);
+    case "datasec": return datasec(btf, t, little);
     case "void": throw unsupported(t, "void has no values");
     case "fwd": throw unsupported(t, `an incomplete ${t.fwdKind} (only declared here)`);
     case "func": case "func_proto": throw unsupported(t, "functions have no values (a pointer to one does)");
@@ -134,11 +150,11 @@ function make(btf: Btf, t: AnyBtfType): BtfCodec {
 
 // ---- integers, enums, bitfields ----------------------------------------------------------
 
-function intCodec(t: BtfIntType): AnyCodec {
+function intCodec(t: BtfIntType, little: boolean): AnyCodec {
   const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
   if (t.bitOffset !== 0 || t.bits !== t.size * 8) {
     // An int narrower than its storage (kind_flag-less bitfield types): its own bits, the rest zero.
-    const f = bitfield(intScalar(t), t.bitOffset, t.bits);
+    const f = bitsOf(intScalar(t), t.bitOffset, t.bits, little);
     return {
       size: t.size, align: Math.min(t.size, 8), name: t.name,
       encode(v: unknown, buf: Uint8Array, off: number): void {
@@ -151,10 +167,10 @@ function intCodec(t: BtfIntType): AnyCodec {
   if (t.encoding & BTF_INT_BOOL) return boolOf(t.size);
   switch (t.size) {
     case 1: return signed ? i8 : u8;
-    case 2: return signed ? i16 : u16;
-    case 4: return signed ? i32 : u32;
-    case 8: return signed ? i64 : u64;
-    case 16: return int128(signed);
+    case 2: return ordered(signed ? i16 : u16, little);
+    case 4: return ordered(signed ? i32 : u32, little);
+    case 8: return ordered(signed ? i64 : u64, little);
+    case 16: return ordered(int128(signed), little);
   }
   throw unsupported(t, `a ${t.size}-byte int`);
 }
@@ -268,7 +284,7 @@ function enumScalar(t: BtfEnumType | BtfEnum64Type): Scalar {
   };
 }
 
-function enumCodec(t: BtfEnumType | BtfEnum64Type): AnyCodec {
+function enumCodec(t: BtfEnumType | BtfEnum64Type, little: boolean): AnyCodec {
   const sc = enumScalar(t);
   let int: AnyCodec;
   switch (t.size) {
@@ -278,6 +294,7 @@ function enumCodec(t: BtfEnumType | BtfEnum64Type): AnyCodec {
     case 8: int = t.signed ? i64 : u64; break;
     default: throw unsupported(t, `a ${t.size}-byte enum`);
   }
+  int = ordered(int, little);
   return {
     size: t.size, align: t.size, name: sc.name,
     encode(v: unknown, buf: Uint8Array, off: number): void {
@@ -296,6 +313,22 @@ function enumCodec(t: BtfEnumType | BtfEnum64Type): AnyCodec {
 interface Bits {
   read(buf: Uint8Array, off: number): unknown;
   write(v: unknown, buf: Uint8Array, off: number): void;
+}
+
+/** bitfield() in the byte order asked for. */
+function bitsOf(sc: Scalar, bitOff: number, width: number, little: boolean): Bits {
+  if (little) return bitfield(sc, bitOff, width);
+  // A big-endian bit offset counts from the first byte's most significant bit: the field's bytes
+  // reversed hold it as a little-endian field, counted from the other end of those bytes.
+  const first = bitOff >> 3, shift = bitOff & 7, n = (shift + width + 7) >> 3;
+  const f = bitfield(sc, 8 * n - shift - width, width);
+  return {
+    read: (buf, off) => f.read(reversedIn(buf, off + first, n), 0),
+    write(v, buf, off) {
+      f.write(v, reversedIn(buf, off + first, n), 0);
+      reversedOut(buf, off + first, n);
+    },
+  };
 }
 
 function bitfield(sc: Scalar, bitOff: number, width: number): Bits {
@@ -397,7 +430,7 @@ function keyed(key: string, bits: number, write: (x: unknown, buf: Uint8Array, o
   };
 }
 
-function memberField(btf: Btf, t: BtfCompositeType, m: BtfStructMember, index: number): Field | undefined {
+function memberField(btf: Btf, t: BtfCompositeType, m: BtfStructMember, index: number, little: boolean): Field | undefined {
   const { base, bitOff, width } = placement(btf, m);
   const where = (what: string) => new BtfError(`member ${index} ("${m.name}") of ${t.kind} ${t.name || "(anon)"}: ${what}`, { typeId: t.id });
   if (width > 0) {
@@ -405,19 +438,19 @@ function memberField(btf: Btf, t: BtfCompositeType, m: BtfStructMember, index: n
     if (width > base.size * 8) throw where(`a ${width}-bit bitfield of a ${base.size}-byte ${base.kind}`);
     if (bitOff + width > t.size * 8) throw where(`bits ${bitOff}..${bitOff + width} overrun its ${t.size} bytes`);
     if (m.name === "") return undefined; // unnamed bitfields are padding
-    const f = bitfield(base.kind === "int" ? intScalar(base) : enumScalar(base), bitOff, width);
+    const f = bitsOf(base.kind === "int" ? intScalar(base) : enumScalar(base), bitOff, width, little);
     return keyed(m.name, width, f.write, f.read);
   }
   let c: AnyCodec;
   try {
-    c = codecOf(btf, m.type);
+    c = codecOf(btf, m.type, little);
   } catch (e) {
     throw e instanceof TypeError ? prefixed(e, `${t.kind} ${t.name || "(anon)"}: member ${m.name ? `"${m.name}"` : index}: `) : e;
   }
   const at = bitOff / 8;
   if (at + c.size > t.size) throw where(`bytes ${at}..${at + c.size} overrun its ${t.size} bytes`);
   if (m.name !== "") return keyed(m.name, c.size * 8, (x, buf, off) => c.encode(x, buf, off + at), (buf, off) => c.decode(buf, off + at));
-  const keys = base.kind === "struct" || base.kind === "union" ? keysOf.get(codecOf(btf, base.id)) : undefined;
+  const keys = base.kind === "struct" || base.kind === "union" ? keysOf.get(codecOf(btf, base.id, little)) : undefined;
   if (keys === undefined) return undefined; // an anonymous member of another kind has no name to read it by
   return {
     name: "", keys, bits: c.size * 8,
@@ -429,11 +462,11 @@ function memberField(btf: Btf, t: BtfCompositeType, m: BtfStructMember, index: n
 }
 
 /** _Alignof the struct or union: its widest member's, or 1 when a member or the size shows it packed. */
-function alignOf(btf: Btf, t: BtfCompositeType): number {
+function alignOf(btf: Btf, t: BtfCompositeType, little: boolean): number {
   let align = 1;
   for (const m of t.members) {
     const { base, width } = placement(btf, m);
-    const a = isScalar(base) ? Math.min(base.size, 8) : codecOf(btf, m.type).align;
+    const a = isScalar(base) ? Math.min(base.size, 8) : codecOf(btf, m.type, little).align;
     if (width === 0 && (m.bitOffset / 8) % a !== 0) return 1;
     align = Math.max(align, a);
   }
@@ -443,10 +476,10 @@ function alignOf(btf: Btf, t: BtfCompositeType): number {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 const prefixOf = (label: string, f: Field) => (f.name ? `${label}: .${f.name}: ` : `${label}: `);
 
-function composite(btf: Btf, t: BtfCompositeType): BtfCodec {
+function composite(btf: Btf, t: BtfCompositeType, little: boolean): BtfCodec {
   const fields: Field[] = [];
   t.members.forEach((m, i) => {
-    const f = memberField(btf, t, m, i);
+    const f = memberField(btf, t, m, i, little);
     if (f) fields.push(f);
   });
   const short = t.name ? `${t.kind} ${t.name}` : t.kind;
@@ -458,7 +491,7 @@ function composite(btf: Btf, t: BtfCompositeType): BtfCodec {
     for (const f of fields) f.read(buf, off, out);
     return out;
   };
-  const c: BtfCodec = { size, align: alignOf(btf, t), name, typeId: t.id, encode: t.kind === "struct" ? structEncode(label, size, fields) : unionEncode(label, size, fields), decode };
+  const c: BtfCodec = { size, align: alignOf(btf, t, little), name, typeId: t.id, encode: t.kind === "struct" ? structEncode(label, size, fields) : unionEncode(label, size, fields), decode };
   keysOf.set(c, fields.flatMap((f) => f.keys));
   return c;
 }
@@ -513,7 +546,7 @@ function same(a: unknown, b: unknown): boolean {
   return Object.is(a, b);
 }
 
-function datasec(btf: Btf, t: BtfDatasecType): BtfCodec {
+function datasec(btf: Btf, t: BtfDatasecType, little: boolean): BtfCodec {
   const fields: Field[] = [];
   const decls: string[] = [];
   let align = 1;
@@ -524,7 +557,7 @@ function datasec(btf: Btf, t: BtfDatasecType): BtfCodec {
       throw unsupported(t, `entry ${vt.id} is a ${vt.kind}, not a var`);
     }
     if (v.offset + v.size > t.size) throw unsupported(t, `var "${vt.name}" at ${v.offset}..${v.offset + v.size} lies beyond its size ${t.size} (not laid out by a loader yet?)`);
-    const c = codecOf(btf, vt.type), at = v.offset;
+    const c = codecOf(btf, vt.type, little), at = v.offset;
     fields.push(keyed(vt.name, c.size * 8, (x, buf, off) => c.encode(x, buf, off + at), (buf, off) => c.decode(buf, off + at)));
     decls.push(`${declOf(btf, vt.type, vt.name)};`);
     align = Math.max(align, c.align);

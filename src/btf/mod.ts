@@ -17,6 +17,6 @@ export {
 export type { BtfMarshalOptions } from "./marshal.ts";
 export { BTF_FEATURES, type BtfFeature, btfFeaturesUsed, sanitizeBtf } from "./sanitize.ts";
 export type { BtfHandleInfo, BtfLoadOptions, LoadedBtf } from "./loaded.ts";
-export { type BtfCodec, codecFromBtf } from "./codec.ts";
+export { type BtfCodec, type BtfCodecOptions, codecFromBtf } from "./codec.ts";
 export { type BtfExt, type BtfExtCoreRelo, type BtfExtFuncInfo, type BtfExtLineInfo, parseBtfExt } from "./ext.ts";
 export * from "./core/mod.ts";

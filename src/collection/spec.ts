@@ -31,7 +31,7 @@ export class VariableSpec {
   readonly constant: boolean;
   readonly #spec: ElfMapSpec;
   readonly #btf: Btf | undefined;
-  readonly #foreign: boolean;
+  readonly #little: boolean;
   #codec: BtfCodec | undefined;
 
   /** A variable of map spec `spec`; `btf` types it; `little` is the object's byte order. */
@@ -44,30 +44,23 @@ export class VariableSpec {
     this.constant = (spec.flags & MapCreateFlags.rdonly_prog) !== 0;
     this.#spec = spec;
     this.#btf = btf;
-    this.#foreign = little !== HOST_LITTLE;
+    this.#little = little;
   }
 
   /** The codec of the variable's BTF type (structs as objects, ints as numbers or bigints, ...). */
   get codec(): BtfCodec {
     if (this.#btf === undefined) throw new TypeError(`variable ${this.name}: the object has no BTF to type it`);
-    return (this.#codec ??= codecFromBtf(this.#btf, this.typeId));
+    return (this.#codec ??= codecFromBtf(this.#btf, this.typeId, { littleEndian: this.#little }));
   }
 
-  /** The initial value, decoded from the map spec's contents. A TypeError for an object of the other byte order (see bytes()). */
+  /** The initial value, decoded from the map spec's contents in the object's byte order. */
   get(): unknown {
-    this.#sameOrder();
     return this.codec.decode(this.#contents(), this.offset);
   }
 
-  /** Writes the initial value into the map spec's contents (for a constant: what the verifier will see). A TypeError as get(). */
+  /** Writes the initial value into the map spec's contents in the object's byte order (for a constant: what the verifier will see). */
   set(value: unknown): void {
-    this.#sameOrder();
     this.codec.encode(value, this.#contents(), this.offset);
-  }
-
-  // Codecs work in this machine's byte order: the other order's values would come out swapped.
-  #sameOrder(): void {
-    if (this.#foreign) throw new TypeError(`variable ${this.name}: the object is ${HOST_LITTLE ? "big" : "little"}-endian and codecs decode in this machine's order; read or write its bytes() instead`);
   }
 
   /** The initial bytes of the variable (a view into the map spec's contents). */

@@ -14,6 +14,7 @@ import { isPerCpu } from "../cmd/mapmeta.ts";
 import { describe } from "./core.ts";
 import type { BpfMapInfo } from "./info.ts";
 import type { MapSpec, OpenOptions } from "./spec.ts";
+import { HOST_LITTLE } from "../util/endian.ts";
 import { isFdMap, isKeyless, mapTypeName } from "./types.ts";
 
 /** A spec whose `btf` option is resolved: codecs and sizes filled in, type ids set, and the BTF fd to come. */
@@ -47,14 +48,15 @@ export function btfSpec(spec: MapSpec<AnyCodec, AnyCodec, number>): BtfSpec {
   const keyId = b.key === undefined ? 0 : typeIdOf(btf, b.key);
   const valueId = typeIdOf(btf, b.value);
   const out: MapSpec<AnyCodec, AnyCodec, number> = { ...spec, btf: undefined, btfKeyTypeId: keyId, btfValueTypeId: valueId };
+  // The kernel holds the elements in the host's order whatever order `btf` was parsed in (load() writes it in the host's).
   if (keyId !== 0) {
-    const kc = codecFromBtf(btf, keyId);
+    const kc = codecFromBtf(btf, keyId, { littleEndian: HOST_LITTLE });
     const given = spec.key?.size ?? spec.keySize;
     if (given !== undefined && given !== kc.size) throw new RangeError(`${what}: ${spec.key ? `the key codec ${spec.key.name} is` : `keySize is`} ${given} bytes; the BTF key type ${kc.name} is ${kc.size}`);
     out.key = spec.key ?? kc;
     out.keySize = kc.size;
   }
-  const vc = codecFromBtf(btf, valueId);
+  const vc = codecFromBtf(btf, valueId, { littleEndian: HOST_LITTLE });
   const v = spec.value;
   const given = v === undefined ? spec.valueSize : isPerCpuCodec(v) ? v.perCpu.size : v.size;
   if (given !== undefined && given !== vc.size) throw new RangeError(`${what}: ${v ? `the value codec ${v.name} is` : `valueSize is`} ${given} bytes; the BTF value type ${vc.name} is ${vc.size}`);

@@ -227,7 +227,7 @@ describe("codecFromBtf on the clang fixture", () => {
     expect(codecFromBtf(other, 26).name).toBe(codecFromBtf(btf, 26).name);
   });
 
-  it("the big-endian fixture gives the same layouts (data stays little-endian)", () => {
+  it("the big-endian fixture gives the same layouts (its data is big-endian: test/collection/byte-order.test.ts)", () => {
     const eb = Btf.parse(fixture("kinds.eb.btf"));
     for (const t of btf.types()) {
       let mine: string, theirs: string;

@@ -150,7 +150,15 @@ function make(btf: Btf, t: AnyBtfType, little: boolean): BtfCodec {
 
 // ---- integers, enums, bitfields ----------------------------------------------------------
 
+/** `t` as the kernel's BTF check admits it: 1, 2, 4, 8 or 16 bytes holding its bits; else a TypeError. */
+function checkInt(t: BtfIntType): BtfIntType {
+  if (t.size !== 1 && t.size !== 2 && t.size !== 4 && t.size !== 8 && t.size !== 16) throw unsupported(t, `a ${t.size}-byte int`);
+  if (t.bitOffset + t.bits > t.size * 8) throw unsupported(t, `bits ${t.bitOffset}..${t.bitOffset + t.bits} of a ${t.size}-byte int`);
+  return t;
+}
+
 function intCodec(t: BtfIntType, little: boolean): AnyCodec {
+  checkInt(t);
   const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
   if (t.bitOffset !== 0 || t.bits !== t.size * 8) {
     // An int narrower than its storage (kind_flag-less bitfield types): its own bits, the rest zero.
@@ -438,7 +446,7 @@ function memberField(btf: Btf, t: BtfCompositeType, m: BtfStructMember, index: n
     if (width > base.size * 8) throw where(`a ${width}-bit bitfield of a ${base.size}-byte ${base.kind}`);
     if (bitOff + width > t.size * 8) throw where(`bits ${bitOff}..${bitOff + width} overrun its ${t.size} bytes`);
     if (m.name === "") return undefined; // unnamed bitfields are padding
-    const f = bitsOf(base.kind === "int" ? intScalar(base) : enumScalar(base), bitOff, width, little);
+    const f = bitsOf(base.kind === "int" ? intScalar(checkInt(base)) : enumScalar(base), bitOff, width, little);
     return keyed(m.name, width, f.write, f.read);
   }
   let c: AnyCodec;

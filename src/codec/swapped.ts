@@ -11,6 +11,7 @@ const scratch = new Uint8Array(32);
 
 /** Copies `buf[off, off + n)` into `scratch[0, n)` reversed, and returns scratch. */
 export function reversedIn(buf: Uint8Array, off: number, n: number): Uint8Array {
+  if (n > scratch.length) throw new RangeError(`reversedIn: ${n} bytes, more than ${scratch.length}`);
   for (let i = 0; i < n; i++) scratch[i] = buf[off + n - 1 - i];
   return scratch;
 }

@@ -291,6 +291,16 @@ describe("codecFromBtf on hand-made BTF", () => {
     expect(alone.decode(new Uint8Array([0xff]), 0)).toBe(15);
   });
 
+  it("ints the kernel's BTF check refuses have no codec: sizes other than 1, 2, 4, 8, 16; bits beyond the size", () => {
+    const t = new Types();
+    const odd = t.int("odd", 3), over = t.int("over", 1, { bits: 6, off: 4 }), wide = t.int("wide", 32, { bits: 200 });
+    const s = t.comp("struct", "holds", 32, [["w", wide, 0, 9]]);
+    const b = t.build();
+    expect(() => codecFromBtf(b, odd)).toThrow(/\(int "odd"\) has no codec: a 3-byte int/);
+    expect(() => codecFromBtf(b, over)).toThrow(/has no codec: bits 4..10 of a 1-byte int/);
+    for (const little of [true, false]) expect(() => codecFromBtf(b, s, { littleEndian: little })).toThrow(/a 32-byte int/);
+  });
+
   it("enum bitfields, bool bitfields, 8-bit enums, enum64 sizes, 16-byte ints", () => {
     const t = new Types();
     const st = t.enum("st", 4, [["IDLE", 0], ["RUN", 3]]);

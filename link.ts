@@ -1,6 +1,7 @@
 /**
- * tsbpf/link: attaching programs to the kernel (socket filters today; one file per attach kind
- * under src/link/), with the runtime's FFI backend picked on first use as in the main entry.
+ * tsbpf/link: attaching programs to the kernel (a BpfLink or attachment for every attach kind, one
+ * file per kind under src/link/) and querying what is attached, with the runtime's FFI backend
+ * picked on first use as in the main entry.
  *
  * ```ts
  * import { attachSocketFilter } from "tsbpf/link";

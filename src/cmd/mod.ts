@@ -22,5 +22,5 @@ export { enableStats, progAssocStructOps, progStreamReadByFd, type TaskFdQueryRe
 export { objGet, type ObjOptions, objPin } from "./obj.ts";
 export {
   type AttachOptions, type BtfExtInfo, insnBytes, type LogOptions, progAttach, progBindMap, progDetach, progLoad,
-  type ProgLoadOptions, progQuery, type QueryResult, progRun, progTestRun, type TestRunOptions, type TestRunResult,
+  type ProgLoadOptions, progQuery, progQueryInto, type QueryCounts, type QueryResult, progRun, progTestRun, type TestRunOptions, type TestRunResult,
 } from "./prog.ts";

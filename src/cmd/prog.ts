@@ -301,23 +301,45 @@ export interface QueryResult {
 
 const query = new Attr(QueryAttr.size);
 
-/** BPF_PROG_QUERY: the programs attached to `targetFd` as `attachType`, up to `max` ids. */
-export function progQuery(targetFd: number, attachType: number, opts: { queryFlags?: number; max?: number } = {}): QueryResult {
+/** What BPF_PROG_QUERY writes besides the arrays: progQueryInto's result. */
+export interface QueryCounts {
+  /** attach_flags of the attach point. */
+  attachFlags: number;
+  /** prog_cnt as the kernel wrote it back: how many programs are attached (may exceed the arrays). */
+  count: number;
+  /** revision of the attach point (tcx/netkit 6.6+; 0 elsewhere). */
+  revision: bigint;
+}
+
+/**
+ * BPF_PROG_QUERY into the caller's arrays: program ids into `ids` (up to its length) and, where
+ * given (each as long as `ids`), each program's attach flags (prog_attach_flags, 6.0+) and link id
+ * (link_ids, 6.6+). Throws ENOSPC's BpfError when more programs are attached than `ids` holds.
+ */
+export function progQueryInto(targetFd: number, attachType: number, queryFlags: number, ids: Uint32Array, progFlags?: Uint32Array, linkIds?: Uint32Array): QueryCounts {
   const F = QueryAttr.fields;
-  const max = u32Arg(opts.max ?? 64, "max");
-  const ids = new Uint8Array(new ArrayBuffer(max * 4));
+  for (const a of [progFlags, linkIds]) {
+    // The kernel writes prog_cnt entries into every array it is given.
+    if (a !== undefined && a.length !== ids.length) throw new RangeError(`BPF_PROG_QUERY arrays must be as long as ids (${ids.length}), got ${a.length}`);
+  }
+  const bytes = (a: Uint32Array | undefined) => (a === undefined || a.length === 0 ? null : new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const a = query.zero(QueryAttr.size)
     .u32(F.target_fd.off, checkFd(targetFd, "target fd"))
     .u32(F.attach_type.off, u32Arg(attachType, "attach type"))
-    .u32(F.query_flags.off, u32Arg(opts.queryFlags ?? 0, "query flags"))
-    .ptr(F.prog_ids.off, ids)
-    .u32(F.prog_cnt.off, max);
+    .u32(F.query_flags.off, u32Arg(queryFlags, "query flags"))
+    .ptr(F.prog_ids.off, bytes(ids))
+    .u32(F.prog_cnt.off, ids.length)
+    .ptr(F.prog_attach_flags.off, bytes(progFlags))
+    .ptr(F.link_ids.off, bytes(linkIds));
   bpfCall(Cmd.prog_query, a, QueryAttr.size);
-  const count = a.getU32(F.prog_cnt.off);
-  const dv = new DataView(ids.buffer);
-  const progIds: number[] = [];
-  for (let i = 0; i < Math.min(count, max); i++) progIds.push(dv.getUint32(i * 4, true));
-  return { attachFlags: a.getU32(F.attach_flags.off), progIds, count, revision: a.getBigU64(F.revision.off) };
+  return { attachFlags: a.getU32(F.attach_flags.off), count: a.getU32(F.prog_cnt.off), revision: a.getBigU64(F.revision.off) };
+}
+
+/** BPF_PROG_QUERY: the programs attached to `targetFd` as `attachType`, up to `max` ids. */
+export function progQuery(targetFd: number, attachType: number, opts: { queryFlags?: number; max?: number } = {}): QueryResult {
+  const ids = new Uint32Array(u32Arg(opts.max ?? 64, "max"));
+  const r = progQueryInto(targetFd, attachType, opts.queryFlags ?? 0, ids);
+  return { attachFlags: r.attachFlags, progIds: [...ids.subarray(0, Math.min(r.count, ids.length))], count: r.count, revision: r.revision };
 }
 
 const bind = new Attr(ProgBindMapAttr.size);

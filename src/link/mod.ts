@@ -51,3 +51,4 @@ export { attachSockMap, type SockMapAttachType, type SockMapAttachVia, type Sock
 export { attachNetfilter, NETFILTER_IP_DEFRAG, NfInetHook, type NetfilterOptions, NfProto } from "./netfilter.ts";
 export { attachIter, BpfIterator, IterLink, type IterAttachOptions } from "./iter.ts";
 export { attachStructOps, StructOpsLink, type StructOpsOptions, StructOpsRegistration, type StructOpsUpdateOptions } from "./struct-ops.ts";
+export { type AttachedProgram, type AttachedPrograms, type QueryOptions, queryPrograms, type QueryTarget } from "./query.ts";

@@ -128,26 +128,37 @@ function checkOptions(opts: PerfReaderOptions): { pages: number; wakeup: Wakeup;
 /** Sets up each CPU's ring on map `mapFd` and the epoll set over them (see the module's text); undoes it all on failure. */
 function setUp(mapFd: number, cpus: readonly number[], pages: number, wakeup: Wakeup): { rings: PerfRing[]; epfd: number } {
   const rings: PerfRing[] = [];
-  const stored: number[] = [];
   const epfd = epollCreate();
-  const key = new Uint8Array(4), value = new Uint8Array(4);
-  const kv = new DataView(key.buffer), vv = new DataView(value.buffer);
   try {
     for (let i = 0; i < cpus.length; i++) {
       const ring = openPerfRing(cpus[i], pages, wakeup);
       rings.push(ring);
       epollCtl(epfd, EpollCtl.add, ring.fd, Epoll.in, i);
       perfEventEnable(ring.fd);
+    }
+    store(mapFd, rings);
+    return { rings, epfd };
+  } catch (e) {
+    for (const r of rings) r.close();
+    closeAll([epfd]);
+    throw e;
+  }
+}
+
+/** Stores each ring's event fd at its CPU's key of perf event array `mapFd`; on a failure, takes out those stored and throws. */
+function store(mapFd: number, rings: readonly PerfRing[]): void {
+  const key = new Uint8Array(4), value = new Uint8Array(4);
+  const kv = new DataView(key.buffer), vv = new DataView(value.buffer);
+  const stored: number[] = [];
+  try {
+    for (const ring of rings) {
       kv.setUint32(0, ring.cpu, true);
       vv.setUint32(0, ring.fd, true);
       mapUpdateElem(mapFd, key, value);
       stored.push(ring.cpu);
     }
-    return { rings, epfd };
   } catch (e) {
     unstore(mapFd, stored);
-    for (const r of rings) r.close();
-    closeAll([epfd]);
     throw e;
   }
 }
@@ -198,6 +209,7 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
   #pend = 0; // bytes of ring #cur handed out by read(), released by commit()
   #lost = 0;
   #id = 0;
+  #paused = false;
   // Where #peek() found the next sample: in which array, at which offset, how long; its record's bytes.
   #src: Uint8Array = this.#scratch;
   #at = 0;
@@ -253,6 +265,31 @@ export class PerfReader extends FdObject implements AsyncIterable<Uint8Array> {
     const r = this.#rings.find((x) => x.cpu === cpu);
     if (r === undefined) throw new RangeError(`lostOn: the reader reads CPUs ${this.cpus.join(", ")}, not ${cpu}`);
     return r.lost;
+  }
+
+  /** True between pause() and resume(). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /**
+   * Takes the rings out of the map, so that bpf_perf_event_output() returns -ENOENT and writes
+   * nothing until resume() (cilium/ebpf's Reader.Pause); samples already written stay readable.
+   * A second call does nothing.
+   */
+  pause(): void {
+    this.#live();
+    if (this.#paused) return;
+    unstore(this.fd, this.cpus);
+    this.#paused = true;
+  }
+
+  /** Puts the rings back in the map after pause(): programs write to them again. A second call does nothing. */
+  resume(): void {
+    this.#live();
+    if (!this.#paused) return;
+    store(this.fd, this.#rings);
+    this.#paused = false;
   }
 
   /** Bytes written and not consumed yet, summed over the rings (samples and lost reports alike). */

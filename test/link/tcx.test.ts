@@ -5,7 +5,7 @@
 // the errors; and the FeatureError of kernels without tcx.
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, AttachType, attachTcx, BpfError, type BpfLink, type BpfProgram, Errno, FeatureError, LinkType, ProgType, progQuery,
+  ATTACH_VERSIONS, AttachType, attachTcx, BpfError, type BpfLink, type BpfProgram, Errno, FeatureError, LinkType, ProgType, progQuery, queryPrograms,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
@@ -77,8 +77,13 @@ describePriv("attachTcx", NEEDS, () => {
         links.push(attachTcx(f, "xb", "ingress", { before: { linkId: la.id } })); // d b e f a c
       });
       expect(ingressIds()).toEqual([d.id, b.id, e.id, f.id, a.id, c.id]);
+      // queryPrograms gives each program's link, in run order, and the revision to expect.
+      const q = ns!.enter(() => queryPrograms({ interface: "xb" }, AttachType.tcx_ingress));
+      const linkOf = new Map(links.map((l) => [l.info().progId, l.id]));
+      expect(q.programs.map((p) => [p.id, p.linkId])).toEqual([d, b, e, f, a, c].map((p) => [p.id, linkOf.get(p.id)]));
       const g = load();
       const rev = ns!.enter(() => progQuery(idx.b, AttachType.tcx_ingress).revision);
+      expect(q.revision).toBe(rev);
       ns!.enter(() => links.push(attachTcx(g, "xb", "ingress", { after: { programId: c.id }, expectedRevision: rev })));
       expect(ingressIds().at(-1)).toBe(g.id);
       // Each program counts each datagram once.

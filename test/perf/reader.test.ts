@@ -237,6 +237,37 @@ describePriv("PerfReader", PERF, () => {
     }
   });
 
+  itPriv("pause() takes the rings out of the map (the program's output gets -ENOENT), keeps what was written; resume() puts them back", PERF, () => {
+    using events = perfMap();
+    const r = new PerfReader(events, { cpus: [0] });
+    const p = producer(events, 16);
+    const ENOENT = -2;
+    try {
+      onCpu(0, () => p.runs(1));
+      expect(r.paused).toBe(false);
+      r.pause();
+      r.pause();
+      expect(r.paused).toBe(true);
+      expect(onCpu(0, () => p.run())).toBe(ENOENT);
+      const seen: number[] = [];
+      expect(r.drain((d, o) => void seen.push(seqOf(d.subarray(o), 16)))).toBe(1);
+      expect(seen).toEqual([0]);
+      r.resume();
+      r.resume();
+      expect(r.paused).toBe(false);
+      expect(onCpu(0, () => p.run())).toBe(0);
+      expect(r.drain((d, o) => void seen.push(seqOf(d.subarray(o), 16)))).toBe(1);
+      expect(seen).toEqual([0, 2]); // run 1 wrote nothing
+      r.pause();
+      r.close(); // paused: close takes nothing out twice
+      expect(() => r.resume()).toThrow(/closed/);
+      expect(onCpu(0, () => p.run())).toBe(ENOENT);
+    } finally {
+      p.close();
+      r.close();
+    }
+  });
+
   itPriv("drain(fn, max) stops at max or when fn returns false; a throwing fn consumes its sample", PERF, () => {
     using events = perfMap();
     using r = new PerfReader(events, { cpus: [0] });

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import {
-  AttachType, attachCgroup, BpfMap, BpfProgram, haveProgType, Insn, MapType, ProgramBuilder, ProgType, SkBuff, struct, u32, u64,
+  AttachType, attachCgroup, BpfMap, BpfProgram, haveProgType, Insn, MapType, ProgramBuilder, ProgType, queryPrograms, SkBuff, struct, u32, u64,
 } from "../mod.ts";
 
 // A cgroup_skb program on BPF_CGROUP_INET_EGRESS runs on every packet a socket of a process in
@@ -33,6 +33,9 @@ if (!haveProgType(ProgType.cgroup_skb) || root === undefined || !existsSync("/bi
     let pid = 0;
     {
       using _link = attachCgroup(prog, cgroup, AttachType.cgroup_inet_egress);
+      // What the cgroup runs on egress now, as `bpftool cgroup show` lists it.
+      const { programs } = queryPrograms({ cgroup }, AttachType.cgroup_inet_egress);
+      console.log(`${cgroup} runs on egress: ${programs.map((p) => `program ${p.id}${p.id === prog.id ? " (ours)" : ""}`).join(", ")}`);
       // The child moves itself into the cgroup, then sends five 6-byte UDP datagrams to 127.0.0.1:9.
       const script = `echo $$ > ${cgroup}/cgroup.procs || exit 1; for i in 1 2 3 4 5; do echo hello > /dev/udp/127.0.0.1/9; done`;
       const child = spawn("/bin/bash", ["-c", script], { stdio: ["ignore", "ignore", "ignore"] });

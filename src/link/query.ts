@@ -81,10 +81,21 @@ export function queryPrograms(target: QueryTarget, attachType: number, opts: Que
     // The kernel refuses per-program flags with an effective query (they are the ancestors').
     return queryFd(fd, type, flags, opts.effective ? 0 : extrasKnown);
   } catch (e) {
-    throw attachFailed(e, doing);
+    throw attachFailed(explain(e, opts.effective === true), doing);
   } finally {
     if (fd >= 0 && ownsFd(target)) closeQuietly(fd);
   }
+}
+
+// The kernel's EBADF and EINVAL say little here.
+function explain(e: unknown, effective: boolean): unknown {
+  if (!(e instanceof BpfError)) return e;
+  if (e.errno === Errno.EBADF) {
+    e.message += "; the target is not where that attach type attaches (a cgroup v2 directory for cgroup types, a netns for flow_dissector and sk_lookup, a sockmap or sockhash for its verdicts)";
+  } else if (e.errno === Errno.EINVAL && effective) {
+    e.message += "; effective lists are a cgroup's";
+  }
+  return e;
 }
 
 function ownsFd(target: QueryTarget): boolean {

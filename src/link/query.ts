@@ -52,8 +52,8 @@ const UNSET = 0xffffffff;
 // The most programs one attach point holds (BPF_CGROUP_MAX_PROGS, bpf_mprog's limit): one call suffices.
 const FIRST_GUESS = 64;
 const MAX_ROOM = 1 << 16;
-// What a query may name besides prog_ids: 2 both arrays, 1 prog_attach_flags alone (6.0-6.5
-// refuse link_ids), 0 neither (before 6.0): a kernel's EINVAL for more is learned once.
+// What a query may name besides prog_ids: 2 both arrays (link_ids came with tcx, 6.6), 1
+// prog_attach_flags alone (6.0), 0 neither; a kernel's EINVAL for more than it knows is learned once.
 let extrasKnown = 2;
 
 /**

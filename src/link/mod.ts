@@ -52,3 +52,4 @@ export { attachNetfilter, NETFILTER_IP_DEFRAG, NfInetHook, type NetfilterOptions
 export { attachIter, BpfIterator, IterLink, type IterAttachOptions } from "./iter.ts";
 export { attachStructOps, StructOpsLink, type StructOpsOptions, StructOpsRegistration, type StructOpsUpdateOptions } from "./struct-ops.ts";
 export { type AttachedProgram, type AttachedPrograms, type QueryOptions, queryPrograms, type QueryTarget } from "./query.ts";
+export { queryTc, type TcBpfProgram, type TcFilter } from "./tc-query.ts";

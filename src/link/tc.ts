@@ -22,6 +22,10 @@ import { withNetlinkHold } from "./netlink-hold.ts";
 import { attachFailed, progFdOf, programText } from "./link.ts";
 import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
+import {
+  clsactParent, ETH_P_ALL_NET, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTFILTER, TC_H_CLSACT, TCA_BPF_FD, TCA_BPF_FLAG_ACT_DIRECT, TCA_BPF_FLAGS,
+  TCA_BPF_NAME, TCA_KIND, TCA_OPTIONS, tcmsg, TCMSG_SIZE,
+} from "./tc-msg.ts";
 import { type NetInterface, resolveInterface } from "./xdp.ts";
 
 /** Which side of the interface a tc filter sees: packets received, or packets sent. */
@@ -41,33 +45,12 @@ export interface TcOptions {
   directAction?: boolean;
 }
 
-const RTM_NEWQDISC = 36;
-const RTM_NEWTFILTER = 44;
-const RTM_DELTFILTER = 45;
-const TCA_KIND = 1;
-const TCA_OPTIONS = 2;
-const TCA_BPF_FD = 6;
-const TCA_BPF_NAME = 7;
-const TCA_BPF_FLAGS = 8;
-const TCA_BPF_FLAG_ACT_DIRECT = 1;
-const TC_H_CLSACT = 0xfffffff1; // also TC_H_INGRESS: clsact sits where the ingress qdisc does
-const TC_H_MIN_INGRESS = 0xfff2;
-const TC_H_MIN_EGRESS = 0xfff3;
-const TCMSG_SIZE = 20; // family, 3 pad bytes, ifindex, handle, parent, info
-// tcm_info's low half is the protocol in network order: ETH_P_ALL (3), every packet.
-const ETH_P_ALL_NET = HOST_LITTLE ? 0x0300 : 0x0003;
-
 /** What names a tc filter: interface, parent (clsact ingress or egress), priority and handle. */
 interface FilterId {
   ifindex: number;
   parent: number;
   priority: number;
   handle: number;
-}
-
-/** Appends struct tcmsg. */
-function tcmsg(w: ReturnType<NetlinkSocket["request"]>, ifindex: number, handle: number, parent: number, info: number): void {
-  w.u8(0).u8(0).u16(0).s32(ifindex).u32(handle).u32(parent).u32(info);
 }
 
 /** RTM_NEWQDISC clsact, unless the interface has one (EEXIST) - or an ingress qdisc, which takes ingress filters too. */
@@ -193,7 +176,7 @@ export function tcAttach(
   const doing = `attaching ${programText(prog)} as a tc ${direction} filter (cls_bpf${at ? `, ${at}` : ""}) on ${text}`;
   return withNetlinkHold(progFd, (h) => {
     ensureClsact(h.sock, ifindex);
-    const parent = ((TC_H_CLSACT & 0xffff0000) | (direction === "ingress" ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS)) >>> 0;
+    const parent = clsactParent(direction);
     const given = typeof prog === "object" && prog !== null ? (prog as { name?: unknown }).name : undefined;
     const progName = typeof given === "string" ? given : "";
     const name = `${progName || "tsbpf"}:[${h.progId}]`;

@@ -138,8 +138,8 @@ export class NetlinkSocket {
           // A dump's end carries its error (an int, then extended ack attributes) since 4.x.
           const err = m.payload.length >= 4 ? new DataView(m.payload.buffer, m.payload.byteOffset).getInt32(0, HOST_LITTLE) : 0;
           if (err < 0) throw new NetlinkError(what, -err, undefined, context);
-          // A dump is acknowledged after its NLMSG_DONE: keep reading for it.
-          continue;
+          // The end of a dump: the kernel acknowledges no dump (netlink_dump_start returns -EINTR to skip the ack).
+          return;
         }
         if (m.type === NlMsgType.overrun) throw new NetlinkError(what, Errno.ENOBUFS, undefined, context);
         onReply?.(m);

@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, attachTc, attachTcx, FeatureError, LinkType, NetlinkError, ProgType, TcAttachment,
+  ATTACH_VERSIONS, Attachment, attachTc, attachTcx, FeatureError, LinkType, NetlinkError, ProgType, queryTc, TcAttachment,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
@@ -98,6 +98,26 @@ describePriv("attachTc", NEEDS, () => {
     expect(settledCount(counts)).toBe(passed);
     d.close();
     expectCounting(counts, fire, () => _c.close());
+  });
+
+  itPriv("queryTc lists a hook's filters in run order as tc -j filter show does: priority, handle, program id, tag, name, direct action", NEEDS, () => {
+    using counts = countsMap();
+    using a = counter(counts), b = counter(counts);
+    expect(ns!.enter(() => queryTc("xb", "egress"))).toEqual([]);
+    using _a = ns!.enter(() => attachTc(a, "xb", "egress", { priority: 9 }));
+    using _b = ns!.enter(() => attachTc(b, "xb", "egress", { priority: 4, handle: 0x77, directAction: false }));
+    const mine = ns!.enter(() => queryTc(idx.b, "egress"));
+    expect(mine.map((f) => [f.priority, f.kind, f.protocol, f.chain, f.bpf?.id, f.bpf?.directAction])).toEqual([[4, "bpf", 3, 0, b.id, false], [9, "bpf", 3, 0, a.id, true]]);
+    expect(mine[0].handle).toBe(0x77);
+    expect(mine[1].handle).toBe(_a.handle);
+    type TcJson = { pref: number; kind: string; options?: { handle: string; bpf_name: string; "direct-action"?: boolean; prog: { id: number; tag: string } } };
+    const theirs = (JSON.parse(execFileSync("tc", ["-n", ns!.name, "-j", "filter", "show", "dev", "xb", "egress"], { encoding: "utf8" })) as TcJson[])
+      .filter((f) => f.options !== undefined)
+      .map((f) => ({ priority: f.pref, handle: Number(f.options!.handle), kind: f.kind, id: f.options!.prog.id, tag: f.options!.prog.tag, name: f.options!.bpf_name, direct: f.options!["direct-action"] === true }));
+    expect(mine.map((f) => ({ priority: f.priority, handle: f.handle, kind: f.kind, id: f.bpf!.id, tag: f.bpf!.tag, name: f.bpf!.name, direct: f.bpf!.directAction }))).toEqual(theirs);
+    expect(mine[0].bpf!.tag).toBe(b.info().tag);
+    expect(ns!.enter(() => queryTc("xb", "ingress"))).toEqual([]);
+    expect(() => queryTc("xb", "sideways" as never)).toThrow(TypeError);
   });
 
   itPriv("update() swaps the program in place (NLM_F_REPLACE); detach() deletes the filter while the object stays open", NEEDS, () => {

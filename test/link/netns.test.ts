@@ -5,7 +5,7 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, AttachType, attachNetns, Errno, FeatureError, LinkType, ProgType,
+  ATTACH_VERSIONS, AttachType, attachNetns, Errno, FeatureError, LinkType, ProgType, queryPrograms,
 } from "../../mod.ts";
 import { describePriv, isRoot, itPriv, kernelAtLeast } from "../helpers/env.ts";
 import { netCounter, netnsMissing, TestNetns } from "../helpers/netns.ts";
@@ -57,7 +57,10 @@ describePriv("attachNetns: sk_lookup", SK, () => {
     const fd = openSync(ns!.path, "r");
     const la = attachNetns(a, fd, AttachType.sk_lookup);
     const lb = attachNetns(b, fd, AttachType.sk_lookup);
+    // What the namespace runs, by fd and by path, in attach order.
+    expect(queryPrograms({ netns: fd }, AttachType.sk_lookup).programs.map((p) => p.id)).toEqual([a.id, b.id]);
     closeSync(fd);
+    expect(queryPrograms({ netns: ns!.path }, AttachType.sk_lookup).programs.map((p) => p.id)).toEqual([a.id, b.id]);
     expect(la.description).toMatch(/on network namespace fd \d+$/);
     const before = count(counts);
     toLoopback(10);

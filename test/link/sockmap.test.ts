@@ -7,7 +7,7 @@
 // type, and the errors.
 import { afterAll, beforeAll, expect } from "vitest";
 import {
-  ATTACH_VERSIONS, Attachment, AttachType, attachSockMap, BpfMap, FeatureError, LinkType, MapType, ProgType, progQuery, u32,
+  ATTACH_VERSIONS, Attachment, AttachType, attachSockMap, BpfMap, FeatureError, LinkType, MapType, ProgType, progQuery, queryPrograms, u32,
 } from "../../mod.ts";
 import { closeQuietly } from "../../src/sys/file.ts";
 import { bind, getsockname, recvfrom, sendto, Sock, sockaddrIn, socket } from "../../src/sys/socket.ts";
@@ -149,7 +149,12 @@ describePriv("attachSockMap: sk_skb verdicts on a UDP socket", UDP, () => {
 });
 
 describePriv("attachSockMap: parser, sk_msg, one per attach type", QUERY, () => {
-  const attached = (map: { fd: number }, type: number) => progQuery(map.fd, type).progIds;
+  // BPF_PROG_QUERY on the map's fd, both ways: the command, and queryPrograms on { fd }.
+  const attached = (map: { fd: number }, type: number) => {
+    const ids = progQuery(map.fd, type).progIds;
+    expect(queryPrograms({ fd: map.fd }, type).programs.map((p) => p.id)).toEqual(ids);
+    return ids;
+  };
 
   for (const via of ["auto", "attach"] as const) {
     itPriv(`stream parser and sk_msg verdict, via "${via}": on the map while open, off after close()`, QUERY, () => {

@@ -72,7 +72,7 @@ export function queryPrograms(target: QueryTarget, attachType: number, opts: Que
   if (typeof opts !== "object" || opts === null) throw new TypeError("queryPrograms(target, attachType, { effective? })");
   const type = u32Arg(attachType, "queryPrograms: attachType");
   if (opts.effective !== undefined && typeof opts.effective !== "boolean") throw new TypeError(`queryPrograms: effective must be a boolean, got ${typeof opts.effective}`);
-  const { open, text } = resolveTarget(target);
+  const { open, owned, text } = resolveTarget(target);
   const flags = opts.effective ? QueryFlags.query_effective : 0;
   const doing = `querying the ${attachTypeName(type)} programs of ${text}${opts.effective ? " (effective)" : ""}`;
   let fd = -1;
@@ -83,7 +83,7 @@ export function queryPrograms(target: QueryTarget, attachType: number, opts: Que
   } catch (e) {
     throw attachFailed(explain(e, opts.effective === true), doing);
   } finally {
-    if (fd >= 0 && ownsFd(target)) closeQuietly(fd);
+    if (fd >= 0 && owned) closeQuietly(fd);
   }
 }
 
@@ -98,11 +98,8 @@ function explain(e: unknown, effective: boolean): unknown {
   return e;
 }
 
-function ownsFd(target: QueryTarget): boolean {
-  return ("cgroup" in target && typeof target.cgroup === "string") || ("netns" in target && typeof target.netns === "string");
-}
-
-function resolveTarget(target: QueryTarget): { open: () => number; text: string } {
+/** How to get the target's fd (or ifindex), whether that fd is ours to close, and its name for messages. */
+function resolveTarget(target: QueryTarget): { open: () => number; owned: boolean; text: string } {
   if (typeof target !== "object" || target === null) throw new TypeError("queryPrograms: target must be { cgroup }, { interface }, { netns } or { fd }");
   const keys = Object.keys(target).filter((k) => (target as Record<string, unknown>)[k] !== undefined);
   if (keys.length !== 1 || !["cgroup", "interface", "netns", "fd"].includes(keys[0])) {
@@ -110,19 +107,19 @@ function resolveTarget(target: QueryTarget): { open: () => number; text: string 
   }
   if ("interface" in target) {
     const { ifindex, text } = resolveInterface(target.interface);
-    return { open: () => ifindex, text };
+    return { open: () => ifindex, owned: false, text };
   }
   if ("fd" in target) {
     const fd = checkFd(target.fd, "queryPrograms: target fd");
-    return { open: () => fd, text: `fd ${fd}` };
+    return { open: () => fd, owned: false, text: `fd ${fd}` };
   }
   const [kind, where] = "cgroup" in target ? ["cgroup", target.cgroup] as const : ["netns", target.netns] as const;
   if (typeof where === "number") {
     const fd = checkFd(where, `queryPrograms: ${kind} fd`);
-    return { open: () => fd, text: `${kind} fd ${fd}` };
+    return { open: () => fd, owned: false, text: `${kind} fd ${fd}` };
   }
   if (typeof where !== "string" || where === "" || where.includes("\0")) throw new TypeError(`queryPrograms: ${kind} must be a path or an fd, got ${JSON.stringify(where)}`);
-  return { open: () => openRead(where, kind === "cgroup" ? 0o200000 /* O_DIRECTORY */ : 0), text: `${kind} ${where}` };
+  return { open: () => openRead(where, kind === "cgroup" ? 0o200000 /* O_DIRECTORY */ : 0), owned: true, text: `${kind} ${where}` };
 }
 
 function queryFd(fd: number, type: number, flags: number, level: number): AttachedPrograms {

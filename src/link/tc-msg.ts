@@ -52,3 +52,9 @@ export function clsactParent(direction: "ingress" | "egress"): number {
 export function tcmsg(w: NlWriter, ifindex: number, handle: number, parent: number, info: number): void {
   w.u8(0).u8(0).u16(0).s32(ifindex).u32(handle).u32(parent).u32(info);
 }
+
+/** The fields of the struct tcmsg that starts `payload` (a message of at least TCMSG_SIZE bytes). */
+export function readTcmsg(payload: Uint8Array): { ifindex: number; handle: number; parent: number; info: number } {
+  const dv = new DataView(payload.buffer, payload.byteOffset, TCMSG_SIZE);
+  return { ifindex: dv.getInt32(4, HOST_LITTLE), handle: dv.getUint32(8, HOST_LITTLE), parent: dv.getUint32(12, HOST_LITTLE), info: dv.getUint32(16, HOST_LITTLE) };
+}

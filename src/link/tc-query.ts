@@ -8,10 +8,11 @@
 import { NetlinkSocket } from "../sys/netlink.ts";
 import { attrString, attrU32, NlmF, type NlMessage, parseAttrs } from "../sys/netlink-msg.ts";
 import { HOST_LITTLE } from "../util/endian.ts";
+import { hexBytes } from "../util/text.ts";
 import { attachFailed } from "./link.ts";
 import {
   clsactParent, RTM_GETTFILTER, RTM_NEWTFILTER, TCA_BPF_FLAG_ACT_DIRECT, TCA_BPF_FLAGS, TCA_BPF_ID, TCA_BPF_NAME, TCA_BPF_TAG, TCA_CHAIN,
-  TCA_KIND, TCA_OPTIONS, tcmsg, TCMSG_SIZE,
+  TCA_KIND, TCA_OPTIONS, readTcmsg, tcmsg, TCMSG_SIZE,
 } from "./tc-msg.ts";
 import type { TcDirection } from "./tc.ts";
 import { type NetInterface, resolveInterface } from "./xdp.ts";
@@ -76,8 +77,7 @@ export function queryTc(iface: NetInterface, direction: TcDirection): TcFilter[]
 /** A filter of a dump's RTM_NEWTFILTER; undefined for what is not one (a priority's own entry has no handle). */
 function decodeFilter(m: NlMessage): TcFilter | undefined {
   if (m.type !== RTM_NEWTFILTER || m.payload.length < TCMSG_SIZE) return undefined;
-  const dv = new DataView(m.payload.buffer, m.payload.byteOffset, TCMSG_SIZE);
-  const handle = dv.getUint32(8, HOST_LITTLE), info = dv.getUint32(16, HOST_LITTLE);
+  const { handle, info } = readTcmsg(m.payload);
   const attrs = parseAttrs(m.payload, TCMSG_SIZE);
   const kind = attrString(attrs, TCA_KIND) ?? "";
   if (handle === 0 && !attrs.has(TCA_OPTIONS)) return undefined;
@@ -90,7 +90,7 @@ function decodeFilter(m: NlMessage): TcFilter | undefined {
     f.bpf = {
       id: attrU32(o, TCA_BPF_ID) ?? 0,
       name: attrString(o, TCA_BPF_NAME) ?? "",
-      tag: tag === undefined ? "" : [...tag].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      tag: tag === undefined ? "" : hexBytes(tag),
       directAction: ((attrU32(o, TCA_BPF_FLAGS) ?? 0) & TCA_BPF_FLAG_ACT_DIRECT) !== 0,
     };
   }

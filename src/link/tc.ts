@@ -14,7 +14,6 @@
 import { Errno } from "../uapi/errno.gen.ts";
 import { NetlinkError, type NetlinkSocket } from "../sys/netlink.ts";
 import { type NlMessage, parseAttrs } from "../sys/netlink-msg.ts";
-import { HOST_LITTLE } from "../util/endian.ts";
 import { cStringAt } from "../util/text.ts";
 import { type AttachmentOps, type AttachmentParts, Attachment } from "./attachment.ts";
 import type { BpfLinkInfo } from "./info.ts";
@@ -24,7 +23,7 @@ import { ATTACH_VERSIONS, kernelBelow, lacks } from "./needs.ts";
 import type { ProgramRef } from "./socket-filter.ts";
 import {
   clsactParent, ETH_P_ALL_NET, RTM_DELTFILTER, RTM_NEWQDISC, RTM_NEWTFILTER, TC_H_CLSACT, TCA_BPF_FD, TCA_BPF_FLAG_ACT_DIRECT, TCA_BPF_FLAGS,
-  TCA_BPF_NAME, TCA_KIND, TCA_OPTIONS, tcmsg, TCMSG_SIZE,
+  TCA_BPF_NAME, TCA_KIND, TCA_OPTIONS, readTcmsg, tcmsg, TCMSG_SIZE,
 } from "./tc-msg.ts";
 import { type NetInterface, resolveInterface } from "./xdp.ts";
 
@@ -83,10 +82,10 @@ function addFilter(sock: NetlinkSocket, f: FilterId, progFd: number, name: strin
   let got: FilterId | undefined;
   sock.transact("RTM_NEWTFILTER", (m: NlMessage) => {
     if (m.type !== RTM_NEWTFILTER || m.payload.length < TCMSG_SIZE) return;
-    const dv = new DataView(m.payload.buffer, m.payload.byteOffset, TCMSG_SIZE);
     const kind = parseAttrs(m.payload, TCMSG_SIZE).get(TCA_KIND);
     if (kind !== undefined && cStringAt(kind) !== "bpf") return;
-    got = { ifindex: dv.getInt32(4, HOST_LITTLE), handle: dv.getUint32(8, HOST_LITTLE), parent: dv.getUint32(12, HOST_LITTLE), priority: dv.getUint32(16, HOST_LITTLE) >>> 16 };
+    const t = readTcmsg(m.payload);
+    got = { ifindex: t.ifindex, handle: t.handle, parent: t.parent, priority: t.info >>> 16 };
   });
   // Kernels that echo nothing leave what was asked; a handle or priority 0 is then unknown.
   return got ?? f;

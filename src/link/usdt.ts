@@ -116,11 +116,10 @@ function checkMap(m: UsdtMapRef | undefined, name: string, type: number, key: nu
 }
 
 /**
- * Whether `prog` was loaded for uprobe_multi: as a BpfProgram says, or as `given` says for a bare
- * fd (which cannot tell); a TypeError where the two disagree.
+ * Whether `prog` was loaded for uprobe_multi: as its `known` attach type says (a BpfProgram's), or
+ * as `given` says for a bare fd (which cannot tell); a TypeError where the two disagree.
  */
-function loadedForMulti(prog: ProgramRef, given: number | undefined): boolean {
-  const known = typeof prog === "object" && prog !== null ? (prog as { attachType?: number }).attachType : undefined;
+function loadedForMulti(prog: ProgramRef, known: number | undefined, given: number | undefined): boolean {
   if (given === undefined) return known === AttachType.trace_uprobe_multi;
   const at = u32Arg(given, "attachUsdt: attachType");
   if (known !== undefined && known !== at) {
@@ -200,7 +199,8 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
   const cookie = opts.cookie ?? 0;
   if (typeof cookie !== "bigint" && (typeof cookie !== "number" || !Number.isSafeInteger(cookie))) throw new TypeError(`USDT cookie must be an integer, got ${String(cookie)}`);
   const specs = checkMap(opts.maps.__bpf_usdt_specs, "__bpf_usdt_specs", MapType.array, 4, USDT_SPEC_SIZE);
-  const multi = loadedForMulti(prog, opts.attachType);
+  const known = typeof prog === "object" && prog !== null ? (prog as { attachType?: number }).attachType : undefined;
+  const multi = loadedForMulti(prog, known, opts.attachType);
   path = binaryPath(path);
   const what = `USDT ${provider}:${name} in ${path}${pid === -1 ? "" : ` (pid ${pid})`}`;
   const doing = `attaching ${programText(prog)} to ${what}`;
@@ -219,7 +219,7 @@ export function attachUsdt(prog: ProgramRef, path: string, provider: string, nam
     return multi ? attachMulti(prog, path, notes, args, p) : attachSites(prog, path, notes, args, p);
   } catch (e) {
     // The kernel's EINVAL for a uprobe_multi program on a uprobe says nothing of the cause.
-    if (!multi && opts.attachType === undefined && (prog as { attachType?: number }).attachType === undefined && e instanceof Error && (e as { errno?: number }).errno === Errno.EINVAL) {
+    if (!multi && opts.attachType === undefined && known === undefined && e instanceof Error && (e as { errno?: number }).errno === Errno.EINVAL) {
       e.message += "; a bare fd cannot tell how its program was loaded: if it was for uprobe_multi, pass attachType: AttachType.trace_uprobe_multi";
     }
     throw attachFailed(e, doing);

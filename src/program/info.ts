@@ -9,6 +9,7 @@ import { objGetInfoByFd } from "../cmd/info.ts";
 import { Attr } from "../sys/attr.ts";
 import { decodeStruct } from "../sys/decode.ts";
 import { ProgInfo } from "../uapi/layout.gen.ts";
+import { hexBytes } from "../util/text.ts";
 
 /** struct bpf_prog_info, decoded. Fields an older kernel does not report are 0. */
 export interface ProgramInfo {
@@ -54,7 +55,6 @@ export interface ProgramInfo {
 
 export { progTypeName };
 
-const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const num = (v: unknown): number => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : 0);
 const big = (v: unknown): bigint => (typeof v === "bigint" ? v : 0n);
 
@@ -87,7 +87,7 @@ export function programInfo(fd: number): ProgramInfo {
     type,
     typeName: progTypeName(type),
     name: typeof r.name === "string" ? r.name : "",
-    tag: r.tag instanceof Uint8Array ? hex(r.tag) : "",
+    tag: r.tag instanceof Uint8Array ? hexBytes(r.tag) : "",
     mapIds: mapIdsOf(fd, num(r.nr_map_ids)),
     loadTime: big(r.load_time),
     createdByUid: num(r.created_by_uid),

@@ -53,3 +53,8 @@ export function cStringAt(b: Uint8Array, off = 0, len: number = b.length - off):
 export function utf8Text(b: Uint8Array): string {
   return dec.decode(b);
 }
+
+/** `b` as lowercase hex, two digits a byte, as bpftool prints a program's tag. */
+export function hexBytes(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
